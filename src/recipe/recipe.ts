@@ -1,0 +1,63 @@
+// Apps and their recipes (apps/<name>/recipe.json), validated against the recipe schema.
+import fs from 'node:fs';
+import path from 'node:path';
+import { badInput } from '../core/errors.js';
+import { repoRoot } from '../core/paths.js';
+import { loadJson } from '../core/schema.js';
+import { recipeSchema, type Recipe } from './schema.js';
+
+export const PLATFORMS = ['posix', 'hw', 'uefi', 'xen'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export function parsePlatform(v: string | undefined, where: string, dflt: Platform = 'hw'): Platform {
+  const p = v ?? dflt;
+  if ((PLATFORMS as readonly string[]).includes(p)) return p as Platform;
+  throw badInput(where, `unknown platform "${p}"${suggest(p, PLATFORMS)}`, `use --platform ${PLATFORMS.join(', --platform ')}`);
+}
+
+export function appsDir(): string {
+  return path.join(repoRoot(), 'apps');
+}
+
+export function listApps(): string[] {
+  const dir = appsDir();
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((n) => fs.existsSync(path.join(dir, n, 'recipe.json')))
+    .sort();
+}
+
+/** Load and validate an app's recipe; an unknown app or key is bad input. */
+export function loadRecipe(name: string, where: string): { recipe: Recipe; dir: string } {
+  const apps = listApps();
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(name) || !apps.includes(name))
+    throw badInput(where, `unknown app "${name}"${suggest(name, apps)}`, apps.length ? `use one of: ${apps.join(', ')} (each is a folder in apps/ with a recipe.json)` : 'add apps/<name>/recipe.json (see docs/porting-an-app.md)');
+  const dir = path.join(appsDir(), name);
+  return { recipe: loadJson<Recipe>(path.join(dir, 'recipe.json'), recipeSchema, where), dir };
+}
+
+/** " (did you mean X?)" when a close name exists. */
+export function suggest(word: string, choices: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of choices) {
+    const d = editDistance(word, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(word.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}

@@ -1,0 +1,36 @@
+// Test helpers: a private temp dir per test, the CLI run as a real process, hard timeouts.
+import { execa, type Result } from 'execa';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const LUNIK = path.join(ROOT, 'bin/lunik.mjs');
+
+export async function tempDir(tag: string): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), `lunik-test-${tag}-`));
+}
+
+/** Run the lunik CLI as a user would; never throws on a non-zero exit. */
+export function lunik(args: string[], opts: { cache?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Result> {
+  return execa(process.execPath, [LUNIK, ...args], {
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    timeout: opts.timeoutMs ?? 120_000,
+    env: { ...(opts.cache ? { LUNIK_CACHE: opts.cache } : {}), CI: '1', ...opts.env },
+  });
+}
+
+/** Fail a test that runs longer than ms instead of hanging the suite. */
+export function withTimeout<T>(ms: number, fn: () => Promise<T>): () => Promise<T> {
+  return () =>
+    new Promise<T>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`test timed out after ${ms} ms`)), ms);
+      fn().then(
+        (v) => (clearTimeout(t), resolve(v)),
+        (e) => (clearTimeout(t), reject(e)),
+      );
+    });
+}
