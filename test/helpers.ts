@@ -1,5 +1,5 @@
 // Test helpers: a private temp dir per test, the CLI run as a real process, hard timeouts.
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,15 +12,23 @@ export async function tempDir(tag: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), `lunik-test-${tag}-`));
 }
 
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  all: string;
+}
+
 /** Run the lunik CLI as a user would; never throws on a non-zero exit. */
-export function lunik(args: string[], opts: { cache?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Result> {
-  return execa(process.execPath, [LUNIK, ...args], {
+export async function lunik(args: string[], opts: { cache?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<CliResult> {
+  const r = await execa(process.execPath, [LUNIK, ...args], {
     reject: false,
     all: true,
     stdin: 'ignore',
     timeout: opts.timeoutMs ?? 120_000,
     env: { ...(opts.cache ? { LUNIK_CACHE: opts.cache } : {}), CI: '1', ...opts.env },
   });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) };
 }
 
 /** Fail a test that runs longer than ms instead of hanging the suite. */
