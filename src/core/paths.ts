@@ -1,5 +1,5 @@
 // Where things live: the repository (found from this bundle) and the cache.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,8 @@ function findRepoRoot(): string {
   if (process.env.LUNIK_REPO) return path.resolve(process.env.LUNIK_REPO);
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'hypercall'))) return dir;
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'lunik') return dir;
     const up = path.dirname(dir);
     if (up === dir) throw new Error('cannot find the lunik repository above ' + fileURLToPath(import.meta.url));
     dir = up;
