@@ -1,0 +1,251 @@
+/* lunik hypercall interface: what the kernel library needs from its host. */
+#ifndef LUNIK_HYPERCALL_H
+#define LUNIK_HYPERCALL_H
+
+/*
+ * This header is the whole contract between the kernel library (arch-lkl)
+ * and a platform (platforms/<name>). The normative text is docs/hypercall.md;
+ * the comments here summarise it.
+ *
+ * Error contract (applies to every call returning int unless stated):
+ *   - 0 on success; results are returned through out-parameters.
+ *   - a positive errno value (LHC_E*) on failure; out-parameters are then
+ *     left untouched.
+ *   - calls marked "cannot fail" return void or a plain value.
+ *
+ * Threads: unless a call says otherwise it MAY be made from any thread,
+ * concurrently: platform threads and, where the platform has them, threads
+ * it did not create (e.g. an application's own threads in library use).
+ * Calls that may block say so; the kernel never holds a spinning lock across
+ * them. Timer callbacks run in thread context on a platform thread, holding
+ * no platform lock (docs/hypercall.md, "callback context").
+ *
+ * This header includes no libc or kernel header: only compiler-provided
+ * <stddef.h>/<stdint.h>, so it builds freestanding and inside the kernel.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LHC_VERSION 1
+
+/* errno values, numerically equal to Linux's. */
+#define LHC_EPERM 1
+#define LHC_ENOENT 2
+#define LHC_EINTR 4
+#define LHC_EIO 5
+#define LHC_EAGAIN 11
+#define LHC_ENOMEM 12
+#define LHC_EBUSY 16
+#define LHC_EINVAL 22
+#define LHC_ENOSPC 28
+#define LHC_ERANGE 34
+#define LHC_ENOSYS 38
+#define LHC_EPROTO 71
+#define LHC_ETIMEDOUT 110
+
+/* ---- init and parameters --------------------------------------------- */
+
+/*
+ * Upcalls: entry points the kernel gives the platform at init. The platform
+ * MUST NOT call them before lhc_init returns, and calls them from thread
+ * context on a platform thread (timer callbacks, device threads) holding
+ * none of its own locks: an upcall may run kernel code, and hypercalls,
+ * before it returns.
+ */
+struct lhc_upcalls {
+	/* Make interrupt line irq (1..LHC_IRQ_MAX) pending; may run its
+	 * handler on the calling thread if the kernel's CPU is free, and may
+	 * block briefly on kernel locks. NULL if the caller wants no
+	 * interrupts; the platform then never calls it. */
+	void (*irq_raise)(int irq);
+};
+
+#define LHC_IRQ_MAX 63
+
+/* Optional groups a platform may provide; reported by lhc_init. */
+#define LHC_CAP_BLOCK (1u << 0) /* block device group (reserved, v2) */
+#define LHC_CAP_NET (1u << 1)   /* network device group (reserved, v2) */
+#define LHC_CAP_PCI (1u << 2)   /* PCI group (reserved, v2) */
+#define LHC_CAP_EXIT (1u << 3)  /* lhc_exit's status reaches the host */
+
+/*
+ * Version handshake. The kernel passes the LHC_VERSION it was built with.
+ * The platform MUST return LHC_EPROTO if it does not implement that version;
+ * its state is then unchanged and the caller MAY retry with another version
+ * (nothing but lhc_init, lhc_getparam and lhc_putstr may be called until one
+ * succeeds). On success it records the upcalls (the pointer stays owned by
+ * the caller and valid until lhc_fini) and stores its capability bits in
+ * *caps. LHC_EINVAL if up or caps is NULL; LHC_EBUSY if already initialised
+ * (no lhc_fini since the last successful lhc_init).
+ */
+int lhc_init(int version, const struct lhc_upcalls *up, uint32_t *caps);
+
+/* Release what lhc_init set up. The caller MUST first free every timer and
+ * join every joinable thread. After it only lhc_init, lhc_getparam and
+ * lhc_putstr may be called. */
+void lhc_fini(void);
+
+/*
+ * Copy the value of a named platform parameter, NUL-terminated, into buf.
+ * LHC_ENOENT if the platform has no such parameter, LHC_ERANGE if it does
+ * not fit in len bytes (buf is then untouched). Every platform MUST provide
+ * "cmdline" (extra kernel arguments from the platform's boot configuration,
+ * "" if none) and "ncpus" (a decimal number, at least "1").
+ */
+int lhc_getparam(const char *name, char *buf, size_t len);
+
+/* ---- memory ------------------------------------------------------------ */
+
+/*
+ * Allocate len bytes aligned to align (a power of two, at least
+ * sizeof(void *)). The memory is not zeroed. LHC_ENOMEM when exhausted,
+ * LHC_EINVAL for a bad alignment or len == 0. Never blocks.
+ */
+int lhc_malloc(size_t len, size_t align, void **ret);
+
+/* Free memory from lhc_malloc; len is the size that was asked for.
+ * p == NULL does nothing. */
+void lhc_free(void *p, size_t len);
+
+/* ---- console ----------------------------------------------------------- */
+
+/* Write len bytes to the console. Cannot fail; may block briefly. */
+void lhc_putstr(const char *s, size_t len);
+
+/* ---- clocks and timers ------------------------------------------------- */
+
+#define LHC_CLOCK_MONO 0 /* monotonic, from an arbitrary origin */
+#define LHC_CLOCK_WALL 1 /* nanoseconds since the Unix epoch */
+
+/* Nanoseconds on the given clock. LHC_EINVAL for an unknown clock. */
+int lhc_clock_ns(int clock, uint64_t *ns);
+
+struct lhc_timer;
+
+/*
+ * A one-shot timer. fn(arg) runs on a platform thread once per expiry: never
+ * from inside lhc_timer_set itself, never concurrently with itself. fn
+ * SHOULD return quickly (it may delay other timers) and MUST NOT wait for
+ * another timer's callback.
+ */
+int lhc_timer_alloc(void (*fn)(void *), void *arg, struct lhc_timer **ret);
+
+/*
+ * Arm the timer to fire delta_ns from now on LHC_CLOCK_MONO, replacing any
+ * earlier arming. It MUST NOT fire early; it SHOULD fire within 1 ms late
+ * on an idle host. delta_ns == 0 fires as soon as possible.
+ */
+int lhc_timer_set(struct lhc_timer *t, uint64_t delta_ns);
+
+/* Disarm. After it returns the callback is not running and will not run
+ * until the timer is armed again. Called from the timer's own callback it
+ * disarms and returns at once (the running callback is the caller). */
+void lhc_timer_cancel(struct lhc_timer *t);
+
+/* Cancel and free. From the timer's own callback the memory is released
+ * after the callback returns; t MUST NOT be used again either way. */
+void lhc_timer_free(struct lhc_timer *t);
+
+/* ---- threads ----------------------------------------------------------- */
+
+struct lhc_thread;
+
+/*
+ * Start fn(arg) on a new platform thread with its own stack; fn returning
+ * ends the thread like lhc_thread_exit. joinable threads MUST be reaped with
+ * lhc_thread_join. name is a hint, copied (NULL allowed). For a non-joinable
+ * thread ret MAY be NULL; its handle is valid only while it runs.
+ */
+int lhc_thread_create(void (*fn)(void *), void *arg, const char *name,
+		      int joinable, struct lhc_thread **ret);
+
+/* Wait for a joinable thread to end and free it. Blocks. t MUST come from
+ * lhc_thread_create with joinable set and be joined once. */
+int lhc_thread_join(struct lhc_thread *t);
+
+/* End the calling thread, which MUST have been made by lhc_thread_create.
+ * Thread-local destructors run. */
+void lhc_thread_exit(void) __attribute__((noreturn));
+
+/* The calling thread's handle; a thread the platform did not create gets a
+ * handle too, valid until that thread ends. Never NULL. Cannot fail. */
+struct lhc_thread *lhc_thread_self(void);
+
+/* A small integer naming the calling thread, unique among live threads. */
+long lhc_thread_id(void);
+
+/* ---- thread-local storage --------------------------------------------- */
+
+struct lhc_tls_key;
+
+/*
+ * A key whose per-thread value starts NULL. When a thread ends with a
+ * non-NULL value, dtor(value) runs on that thread (if dtor is not NULL), for
+ * threads the platform did not create too. LHC_EAGAIN/LHC_ENOMEM when out
+ * of keys.
+ */
+int lhc_tls_alloc(void (*dtor)(void *), struct lhc_tls_key **ret);
+/* Free a key; runs no destructor. */
+void lhc_tls_free(struct lhc_tls_key *k);
+/* LHC_ENOMEM if the platform cannot store the value. */
+int lhc_tls_set(struct lhc_tls_key *k, void *value);
+void *lhc_tls_get(struct lhc_tls_key *k);
+
+/* ---- semaphores and mutexes -------------------------------------------- */
+
+struct lhc_sem;
+
+/* A counting semaphore starting at count; LHC_EINVAL if count < 0. */
+int lhc_sem_alloc(int count, struct lhc_sem **ret);
+void lhc_sem_free(struct lhc_sem *s);
+/* Increments the count, waking one waiter. Never blocks. */
+void lhc_sem_up(struct lhc_sem *s);
+/* Blocks until the count is positive, then decrements it. */
+void lhc_sem_down(struct lhc_sem *s);
+
+struct lhc_mutex;
+
+#define LHC_MTX_RECURSIVE 1
+
+/* A mutex; with LHC_MTX_RECURSIVE its owner may lock it again and must
+ * unlock it as many times. Unlock by a non-owner is undefined. */
+int lhc_mutex_alloc(int flags, struct lhc_mutex **ret);
+void lhc_mutex_free(struct lhc_mutex *m);
+void lhc_mutex_lock(struct lhc_mutex *m);
+/* LHC_EBUSY if another thread holds it, or if the caller holds a
+ * non-recursive one; a recursive owner gets 0 (one more level). */
+int lhc_mutex_trylock(struct lhc_mutex *m);
+void lhc_mutex_unlock(struct lhc_mutex *m);
+
+/* ---- context jump ------------------------------------------------------ */
+
+/*
+ * Enough room for any platform's saved context (callee-saved registers,
+ * stack and frame pointer, return address).
+ */
+struct lhc_jmpbuf {
+	uint64_t regs[32];
+};
+
+/*
+ * Save the calling context in jb, then call f(). If f (or anything it
+ * calls on the same thread) calls lhc_jmp_longjmp(jb), control returns from
+ * lhc_jmp_set; if f returns, lhc_jmp_set returns too. Either way the return
+ * happens exactly once.
+ */
+void lhc_jmp_set(struct lhc_jmpbuf *jb, void (*f)(void));
+void lhc_jmp_longjmp(struct lhc_jmpbuf *jb) __attribute__((noreturn));
+
+/* ---- exit and panic ---------------------------------------------------- */
+
+/*
+ * End the machine (or process) with this status, which becomes the guest's
+ * exit status where the platform can report one. Does not return.
+ */
+void lhc_exit(int status) __attribute__((noreturn));
+
+/* Print msg and end with a non-zero status. Does not return. */
+void lhc_panic(const char *msg) __attribute__((noreturn));
+
+#endif /* LUNIK_HYPERCALL_H */

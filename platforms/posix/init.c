@@ -1,0 +1,83 @@
+/* posix platform: version handshake, init/fini and platform parameters. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "posix.h"
+
+const struct lhc_upcalls *posix_upcalls;
+
+/* Serialises lhc_init/lhc_fini against each other; nothing else takes it. */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static int initialised;
+
+int lhc_init(int version, const struct lhc_upcalls *up, uint32_t *caps)
+{
+	int err;
+
+	if (version != LHC_VERSION)
+		return LHC_EPROTO;
+	if (!up || !caps)
+		return LHC_EINVAL;
+
+	pthread_mutex_lock(&init_lock);
+	if (initialised) {
+		err = LHC_EBUSY;
+		goto out;
+	}
+	err = posix_timer_start();
+	if (err)
+		goto out;
+	posix_upcalls = up;
+	initialised = 1;
+	/* The process exit status is what lhc_exit passes to exit(). */
+	*caps = LHC_CAP_EXIT;
+out:
+	pthread_mutex_unlock(&init_lock);
+	return err;
+}
+
+void lhc_fini(void)
+{
+	pthread_mutex_lock(&init_lock);
+	if (initialised) {
+		posix_timer_stop();
+		posix_upcalls = NULL;
+		initialised = 0;
+	}
+	pthread_mutex_unlock(&init_lock);
+}
+
+/* Copy val into buf only if it fits whole, as the contract requires. */
+static int copy_param(const char *val, char *buf, size_t len)
+{
+	size_t n = strlen(val) + 1;
+
+	if (n > len)
+		return LHC_ERANGE;
+	memcpy(buf, val, n);
+	return 0;
+}
+
+int lhc_getparam(const char *name, char *buf, size_t len)
+{
+	if (!name || (!buf && len))
+		return LHC_EINVAL;
+
+	if (strcmp(name, "cmdline") == 0) {
+		/* The process's stand-in for a boot loader's command line. */
+		const char *v = getenv("LUNIK_CMDLINE");
+
+		return copy_param(v ? v : "", buf, len);
+	}
+	if (strcmp(name, "ncpus") == 0) {
+		char tmp[24];
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		snprintf(tmp, sizeof(tmp), "%ld", n > 0 ? n : 1L);
+		return copy_param(tmp, buf, len);
+	}
+	return LHC_ENOENT;
+}

@@ -1,0 +1,34 @@
+/* posix platform: internal declarations shared by its files, by file. */
+#ifndef POSIX_PLATFORM_H
+#define POSIX_PLATFORM_H
+
+#include <errno.h>
+
+#include <lunik/hypercall.h>
+
+/*
+ * This platform runs on Linux, whose errno values the LHC_E* constants are
+ * defined to equal, so host errors are returned unchanged. Checked here so a
+ * wrong constant in hypercall.h breaks the build rather than a caller.
+ */
+_Static_assert(LHC_EPERM == EPERM && LHC_ENOENT == ENOENT &&
+		       LHC_EINTR == EINTR && LHC_EIO == EIO &&
+		       LHC_EAGAIN == EAGAIN && LHC_ENOMEM == ENOMEM &&
+		       LHC_EBUSY == EBUSY && LHC_EINVAL == EINVAL &&
+		       LHC_ENOSPC == ENOSPC && LHC_ERANGE == ERANGE &&
+		       LHC_ENOSYS == ENOSYS && LHC_EPROTO == EPROTO &&
+		       LHC_ETIMEDOUT == ETIMEDOUT,
+	       "LHC_E* must equal Linux errno values");
+
+/* init.c */
+extern const struct lhc_upcalls *posix_upcalls;
+
+/* timer.c: the timer thread lives from lhc_init to lhc_fini. */
+int posix_timer_start(void);
+void posix_timer_stop(void);
+
+/* exit.c: print "lunik: <what>: <errno text>" and abort; for host calls that
+ * the contract says cannot fail. */
+void posix_die(const char *what, int err) __attribute__((noreturn));
+
+#endif /* POSIX_PLATFORM_H */
