@@ -215,11 +215,32 @@ export class Cache {
     return rows.length;
   }
 
-  /** A persistent scratch directory for incremental work (e.g. a kernel build tree). */
-  async workDir(stage: string, workKey: string): Promise<string> {
+  /**
+   * A persistent scratch directory for incremental work (e.g. a kernel build
+   * tree), locked for this process until release() so that two lunik runs
+   * never build in the same tree. A lock whose owner died is taken over.
+   */
+  async workDir(stage: string, workKey: string, waiting: (pid: number) => void): Promise<{ dir: string; release: () => Promise<void> }> {
     const dir = path.join(this.root, 'work', stage, workKey.slice(0, 16));
     await fs.mkdir(dir, { recursive: true });
-    return dir;
+    const lock = path.join(dir, '.lock');
+    let told = false;
+    for (;;) {
+      try {
+        await fs.writeFile(lock, String(process.pid), { flag: 'wx' });
+        return { dir, release: () => fs.rm(lock, { force: true }) };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const owner = Number(await fs.readFile(lock, 'utf8').catch(() => '0'));
+      if (!owner || !pidAlive(owner) || owner === process.pid) {
+        await fs.rm(lock, { force: true });
+        continue;
+      }
+      if (!told) waiting(owner);
+      told = true;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 }
 

@@ -43,12 +43,14 @@ export class TtyReporter implements Reporter {
 
   private render(): void {
     this.clear();
-    const width = Math.max(40, (this.out.columns ?? 100) - 1);
+    const width = Math.max(60, (this.out.columns || 100) - 1);
     this.tick++;
     for (const [id, r] of this.running) {
       const head = `${SPIN[this.tick % SPIN.length]} ${id} ${r.verb}… ${formatDuration(Date.now() - r.started)}`;
-      const tail = r.last ? `  ${r.last.replace(/\s+/g, ' ')}` : '';
-      this.out.write((head + `\x1b[2m${tail}`).slice(0, width + 8) + '\x1b[0m\n');
+      // the head always shows; the last log line gets what is left of the row
+      const room = width - [...head].length;
+      const tail = r.last && room > 8 ? `  ${r.last.replace(/\s+/g, ' ')}`.slice(0, room) : '';
+      this.out.write(`${head}\x1b[2m${tail}\x1b[0m\n`);
       this.drawn++;
     }
   }

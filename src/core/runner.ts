@@ -92,7 +92,8 @@ async function runOne(stage: Stage, key: string, record: import('./cache.js').Ke
   const notes: string[] = [];
   const started = Date.now();
   const declaredEnv = { ...baseEnv(), ...((await stage.inputs()).env ?? {}) };
-  const work = stage.workKey ? await cache.workDir(stage.id, sha256(canonicalJson(await stage.workKey()))) : undefined;
+  const workLease = stage.workKey ? await cache.workDir(stage.id, sha256(canonicalJson(await stage.workKey())), (pid) => reporter.note(stage.id, `waiting for another lunik run (pid ${pid}) to finish with the work tree`)) : undefined;
+  const work = workLease?.dir;
   const log = (line: string) => {
     logStream.write(line + '\n');
     reporter.line(stage.id, line);
@@ -115,6 +116,7 @@ async function runOne(stage: Stage, key: string, record: import('./cache.js').Ke
   try {
     await stage.run(ctx);
   } catch (e) {
+    await workLease?.release();
     await closeStream(logStream);
     const kept = path.join(cache.root, 'logs', `${stage.id}.log`);
     await fs.mkdir(path.dirname(kept), { recursive: true });
@@ -124,6 +126,7 @@ async function runOne(stage: Stage, key: string, record: import('./cache.js').Ke
     if (e instanceof LunikError) throw e.at(e.where === 'lunik' ? stage.id : e.where, { log: kept });
     throw new LunikError({ where: stage.id, message: (e as Error).message, log: kept, context: (e as Error).stack?.split('\n').slice(1, 4).map((s) => s.trim()) });
   }
+  await workLease?.release();
   await closeStream(logStream);
   const durationMs = Date.now() - started;
   const entry = await cache.commit(pending, { record, notes, artefacts: stage.artefacts ?? [], createdAt: new Date().toISOString(), durationMs });
