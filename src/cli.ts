@@ -6,10 +6,11 @@ import type { Command, Globals, OptionSpec } from './commands/command.js';
 import { doctor } from './commands/doctor.js';
 import { kernel } from './commands/kernel.js';
 import { conformance } from './commands/conformance.js';
+import { bench } from './commands/bench.js';
 import { badInput, renderError } from './core/errors.js';
 import { suggest } from './recipe/recipe.js';
 
-const COMMANDS: Command[] = [doctor, kernel, build, run, conformance, cache];
+const COMMANDS: Command[] = [doctor, kernel, build, run, conformance, bench, cache];
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   verbose: { type: 'boolean', short: 'v', description: 'show every command run and its output' },

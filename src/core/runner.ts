@@ -50,6 +50,7 @@ function baseEnv(): Record<string, string> {
   };
 }
 
+const COMPILER_DIAG = /^\S+:\d+:(\d+:)? (fatal )?error:|: (multiple definition of|undefined reference to) |^\S*\bld(\.bfd)?: (cannot find|error)/;
 const ERROR_LINE = /(^|[\s:])(fatal error|error|Error|ERROR)(\s*:|\s+\d+\b)|undefined reference|No rule to make target/;
 
 export interface RunResult {
@@ -170,8 +171,12 @@ async function execLogged(id: string, file: string, args: string[], o: ExecOptio
     });
   const [r] = await Promise.all([child, pump(child.stdout, true), pump(child.stderr, false)]);
   if (r.exitCode !== 0 || r.failed) {
-    const firstErr = tail.findIndex((l) => ERROR_LINE.test(l));
-    const context = firstErr >= 0 ? tail.slice(firstErr, firstErr + 4) : tail.slice(-6);
+    // a compiler's or linker's own diagnostic beats make's "*** Error 2" echo
+    const diag = tail.findIndex((l) => COMPILER_DIAG.test(l));
+    const firstErr = diag >= 0 ? diag : tail.findIndex((l) => ERROR_LINE.test(l));
+    // keep the "In function ..." line that names where a diagnostic is
+    const from = firstErr > 0 && /in function/i.test(tail[firstErr - 1]) ? firstErr - 1 : firstErr;
+    const context = firstErr >= 0 ? tail.slice(from, from + 4) : tail.slice(-6);
     const how = r.timedOut ? `timed out after ${formatDuration(o.timeoutMs ?? 0)}` : (r as { code?: string }).code === 'ENOENT' ? 'could not be started (not found)' : r.signal ? `was killed by ${r.signal}` : `failed with exit code ${r.exitCode}`;
     throw new LunikError({ where: id, message: `${path.basename(file)} ${how}: ${shown.slice(0, 300)}`, context, log: logPath, code: 1 });
   }

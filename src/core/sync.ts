@@ -4,7 +4,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 
 export interface SyncReport {
+  /** files whose content changed, new files included */
   written: string[];
+  /** files that did not exist before */
+  added: string[];
   removed: string[];
 }
 
@@ -21,7 +24,7 @@ async function sameContent(a: string, b: string): Promise<boolean> {
 
 /** Make dest hold exactly src's files (by content); leave identical files untouched. */
 export async function syncTree(src: string, dest: string): Promise<SyncReport> {
-  const report: SyncReport = { written: [], removed: [] };
+  const report: SyncReport = { written: [], added: [], removed: [] };
   const walk = async (s: string, d: string, rel: string) => {
     await fs.mkdir(d, { recursive: true });
     const names = new Set(await fs.readdir(s));
@@ -40,6 +43,7 @@ export async function syncTree(src: string, dest: string): Promise<SyncReport> {
         if (dst && !dst.isDirectory()) await fs.rm(dp, { recursive: true, force: true });
         await walk(sp, dp, path.join(rel, name));
       } else if (!(await sameContent(sp, dp))) {
+        if (!(await fs.lstat(dp).catch(() => undefined))) report.added.push(path.join(rel, name));
         await fs.rm(dp, { recursive: true, force: true });
         await fs.copyFile(sp, dp);
         await fs.chmod(dp, st.mode & 0o777);

@@ -14,9 +14,11 @@ import { repoRoot } from '../core/paths.js';
 import type { Stage, StageContext } from '../core/stage.js';
 import { syncTree } from '../core/sync.js';
 import { LINUX_SOURCE_PKG, LINUX_SOURCE_TARBALL, requireTools } from '../core/tools.js';
+import { installLklHeaders } from './headers.js';
+import { posixPlatformStage } from './platform.js';
 
 export const KERNEL_TOOLS = ['gcc', 'make', 'flex', 'bison', 'bc', 'perl', 'libelf', 'xz', LINUX_SOURCE_PKG];
-export const DEFAULT_FRAGMENTS = ['base', 'net', 'fs'];
+export const DEFAULT_FRAGMENTS = ['base', 'net', 'fs', 'virtio'];
 
 const configDir = () => path.join(repoRoot(), 'kernel/config');
 const patchDir = () => path.join(repoRoot(), 'kernel/patches');
@@ -74,10 +76,11 @@ export function droppedSymbols(fragmentText: string, dotConfig: string): string[
   return out;
 }
 
-async function prepareTree(ctx: StageContext, version: string): Promise<string> {
+async function prepareTree(ctx: StageContext, version: string): Promise<{ src: string; clean: string[] }> {
   const src = path.join(ctx.work!, 'src');
   const stamp = path.join(src, '.lunik-unpacked');
-  if (!(await exists(stamp))) {
+  const fresh = !(await exists(stamp));
+  if (fresh) {
     await fs.rm(src, { recursive: true, force: true });
     await fs.mkdir(src, { recursive: true });
     ctx.log(`unpacking ${LINUX_SOURCE_TARBALL} (${version})`);
@@ -92,7 +95,10 @@ async function prepareTree(ctx: StageContext, version: string): Promise<string> 
   const hc = await syncTree(path.join(repoRoot(), 'hypercall/include'), path.join(ctx.work!, 'hypercall-include'));
   const changed = arch.written.length + arch.removed.length + hc.written.length + hc.removed.length;
   ctx.log(`arch-lkl overlay: ${changed} file${changed === 1 ? '' : 's'} changed`);
-  return src;
+  // A header that appears or disappears can shadow or unshadow another one
+  // (e.g. a generic asm header), which make's dependency files cannot see.
+  const moved = [...arch.added, ...arch.removed].filter((f) => f.startsWith('include/'));
+  return { src, clean: moved.length > 0 && !fresh ? moved : [] };
 }
 
 async function configure(ctx: StageContext, src: string, build: string, make: string[], fragments: string[]): Promise<void> {
@@ -116,17 +122,21 @@ async function configure(ctx: StageContext, src: string, build: string, make: st
   }
 }
 
+/** The TypeScript that shapes the stage's outputs is an input too. */
+const stageSources = () => ['kernel.ts', 'headers.ts', 'headers-prefix.ts', 'headers-syscalls.ts', 'headers-extra.ts', 'headers-legacy.ts'].map((f) => path.join(repoRoot(), 'src/stages', f));
+
 export function kernelStage(fragmentPaths: string[]): Stage {
+  const platform = posixPlatformStage();
   let version: string | undefined;
   const getVersion = async () => (version ??= await linuxSourceVersion());
   return {
     id: 'kernel',
     version: 1,
     verb: 'building the kernel library',
-    deps: [],
+    deps: [platform],
     async inputs() {
       return {
-        files: [path.join(repoRoot(), 'arch-lkl'), path.join(repoRoot(), 'hypercall/include'), ...fragmentPaths, ...(await patchFiles())],
+        files: [path.join(repoRoot(), 'arch-lkl'), path.join(repoRoot(), 'hypercall/include'), path.join(repoRoot(), 'liblkl'), ...fragmentPaths, ...(await patchFiles()), ...stageSources()],
         tools: KERNEL_TOOLS,
         facts: { [LINUX_SOURCE_PKG]: await getVersion() },
         config: { fragments: fragmentPaths.map((f) => path.relative(repoRoot(), f)) },
@@ -136,28 +146,52 @@ export function kernelStage(fragmentPaths: string[]): Stage {
       const patches = await Promise.all((await patchFiles()).map(async (p) => [path.basename(p), await fs.readFile(p, 'utf8')]));
       return { source: await getVersion(), patches };
     },
-    artefacts: ['lib/liblkl.a', 'include'],
+    artefacts: ['lib/liblkl.a', 'lib/lkl.o', 'include'],
     async run(ctx) {
       await requireTools('kernel', KERNEL_TOOLS);
       const v = await getVersion();
       ctx.note(`Linux source: Debian ${LINUX_SOURCE_PKG} ${v}`);
-      const src = await prepareTree(ctx, v);
+      const { src, clean } = await prepareTree(ctx, v);
       const build = path.join(ctx.work!, 'build');
+      if (clean.length) {
+        ctx.log(`arch headers added or removed (${clean.join(', ')}): building from a clean tree`);
+        await fs.rm(build, { recursive: true, force: true });
+      }
       await fs.mkdir(build, { recursive: true });
       const make = ['ARCH=lkl', `O=${build}`, `LHC_INCLUDE=${path.join(ctx.work!, 'hypercall-include')}`];
       await configure(ctx, src, build, make, fragmentPaths);
       await ctx.exec('make', [...make, `-j${os.availableParallelism()}`], { cwd: src });
-      await packageLibrary(ctx, build);
+      await packageLibrary(ctx, src, build, make, path.join(ctx.deps[platform.id].out, 'lib/libposix-platform.a'));
     },
   };
 }
 
-/** The install prefix: include/ (public API) and lib/liblkl.a. */
-async function packageLibrary(ctx: StageContext, build: string): Promise<void> {
+/**
+ * The install prefix: include/ (lkl.h, lkl_host.h and the lkl_-prefixed uapi
+ * headers with the syscall wrappers), lib/lkl.o (the kernel alone, for baking
+ * with other platforms) and lib/liblkl.a (kernel + utilities + posix platform).
+ */
+async function packageLibrary(ctx: StageContext, src: string, build: string, make: string[], platformLib: string): Promise<void> {
   const lib = path.join(ctx.out, 'lib');
   const inc = path.join(ctx.out, 'include');
   await fs.mkdir(lib, { recursive: true });
   await fs.mkdir(inc, { recursive: true });
-  await ctx.exec('ar', ['rcs', path.join(lib, 'liblkl.a'), path.join(build, 'lkl.o')]);
+  await installLklHeaders({ src, build, prefix: ctx.out, exec: ctx.exec, log: ctx.log, makeArgs: make.filter((a) => !a.startsWith('O=')) });
   await fs.cp(path.join(repoRoot(), 'arch-lkl/api'), inc, { recursive: true });
+  await fs.copyFile(path.join(build, 'lkl.o'), path.join(lib, 'lkl.o'));
+
+  const objs = path.join(build, 'lunik-lib');
+  await fs.rm(objs, { recursive: true, force: true });
+  await fs.mkdir(objs, { recursive: true });
+  const members: string[] = [path.join(build, 'lkl.o')];
+  const utils = path.join(repoRoot(), 'liblkl');
+  for (const f of (await fs.readdir(utils)).filter((n) => n.endsWith('.c')).sort()) {
+    const o = path.join(objs, `liblkl-${f.replace(/\.c$/, '.o')}`);
+    await ctx.exec('gcc', ['-std=gnu11', '-O2', '-g', '-fPIE', '-Wall', '-Wextra', '-Werror', `-I${inc}`, `-I${path.join(repoRoot(), 'hypercall/include')}`, '-c', path.join(utils, f), '-o', o]);
+    members.push(o);
+  }
+  // the platform's objects join the archive as they are (ar x keeps their names)
+  await ctx.exec('ar', ['x', platformLib], { cwd: objs });
+  for (const n of (await fs.readdir(objs)).filter((n) => n.endsWith('.o') && !n.startsWith('liblkl-')).sort()) members.push(path.join(objs, n));
+  await ctx.exec('ar', ['rcs', path.join(lib, 'liblkl.a'), ...members]);
 }

@@ -1,0 +1,59 @@
+/* lkl public API: start, call into and stop the kernel library (LKL-compatible). */
+#ifndef _LKL_H
+#define _LKL_H
+
+#include "lkl_host.h"
+
+/*
+ * With the lkl_-prefixed uapi headers installed (the lunik kernel stage
+ * does), <lkl.h> also gives the typed lkl_sys_*() wrappers and the LKL_*
+ * constants, as LKL's does. Without them only the calls below exist.
+ */
+#if defined(__has_include)
+#if __has_include(<lkl/asm/syscalls.h>)
+#include <lkl/asm/syscalls.h>
+#endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * All calls return 0 or a negative Linux errno (LKL convention).
+ *
+ * lkl_init        record the host operations and initialise the platform
+ *                 (lhc_init); call once, first.
+ * lkl_start_kernel boot Linux with a printf-style command line (mem=,
+ *                 loglevel= and any kernel parameter); returns once init is
+ *                 ready for syscalls.
+ * lkl_is_running  1 between a successful lkl_start_kernel and lkl_sys_halt.
+ * lkl_syscall     run syscall no (generic Linux numbering) with up to six
+ *                 arguments from params, as a thread of process 1 bound to
+ *                 the calling host thread.
+ * lkl_sys_halt    shut the kernel down, end its threads, free its memory.
+ * lkl_cleanup     release what lkl_init set up.
+ */
+int lkl_init(struct lkl_host_operations *ops);
+int lkl_start_kernel(const char *fmt, ...);
+int lkl_is_running(void);
+long lkl_syscall(long no, long *params);
+long lkl_sys_halt(void);
+void lkl_cleanup(void);
+
+/*
+ * Utilities built on lkl_sys_*() (liblkl/, in liblkl.a; LKL-compatible).
+ * Errors are negative Linux errno values, as from the syscalls.
+ */
+const char *lkl_strerror(int err);
+void lkl_perror(char *msg, int err);
+int lkl_mount_fs(char *fstype);
+long lkl_umount_timeout(char *path, int flags, long timeout_ms);
+int lkl_if_up(int ifindex);
+int lkl_if_down(int ifindex);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,85 @@
+/* lkl public API: the host operations a program sees (LKL-compatible). */
+#ifndef _LKL_HOST_H
+#define _LKL_HOST_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Source-compatible with LKL's struct lkl_host_operations: an LKL program
+ * passes &lkl_host_ops to lkl_init() and may use its members (threads,
+ * semaphores, mutexes, TLS, time, timers) for its own synchronisation.
+ *
+ * In lunik the kernel reaches its host through the link-time bound lhc_*
+ * hypercalls, so the members here are adapters over those calls. The kernel
+ * itself reads only print (NULL discards the kernel log) and panic (called
+ * before the platform ends the program on a kernel panic); programs set those
+ * before lkl_init(). Members are only ever appended.
+ */
+struct lkl_sem;
+struct lkl_mutex;
+struct lkl_tls_key;
+typedef unsigned long lkl_thread_t;
+
+/* Room for any platform's saved context (see lhc_jmp_set). */
+struct lkl_jmp_buf {
+	unsigned long buf[128];
+};
+
+struct lkl_host_operations {
+	/* virtio-mmio devices to announce on the command line (reserved). */
+	const char *virtio_devices;
+	void (*print)(const char *str, int len);
+	void (*panic)(void);
+
+	struct lkl_sem *(*sem_alloc)(int count);
+	void (*sem_free)(struct lkl_sem *sem);
+	void (*sem_up)(struct lkl_sem *sem);
+	void (*sem_down)(struct lkl_sem *sem);
+
+	struct lkl_mutex *(*mutex_alloc)(int recursive);
+	void (*mutex_free)(struct lkl_mutex *mutex);
+	void (*mutex_lock)(struct lkl_mutex *mutex);
+	void (*mutex_unlock)(struct lkl_mutex *mutex);
+
+	/* Joinable threads; 0 on failure. */
+	lkl_thread_t (*thread_create)(void (*f)(void *), void *arg);
+	void (*thread_detach)(void);
+	void (*thread_exit)(void);
+	int (*thread_join)(lkl_thread_t tid);
+	lkl_thread_t (*thread_self)(void);
+	int (*thread_equal)(lkl_thread_t a, lkl_thread_t b);
+	long (*gettid)(void);
+
+	struct lkl_tls_key *(*tls_alloc)(void (*destructor)(void *));
+	void (*tls_free)(struct lkl_tls_key *key);
+	int (*tls_set)(struct lkl_tls_key *key, void *data);
+	void *(*tls_get)(struct lkl_tls_key *key);
+
+	void *(*mem_alloc)(unsigned long size);
+	void (*mem_free)(void *ptr);
+	void *(*page_alloc)(unsigned long size);
+	void (*page_free)(void *addr, unsigned long size);
+
+	/* Monotonic nanoseconds. */
+	unsigned long long (*time)(void);
+	void *(*timer_alloc)(void (*fn)(void *), void *arg);
+	int (*timer_set_oneshot)(void *timer, unsigned long delta_ns);
+	void (*timer_free)(void *timer);
+
+	void (*jmp_buf_set)(struct lkl_jmp_buf *jmpb, void (*f)(void));
+	void (*jmp_buf_longjmp)(struct lkl_jmp_buf *jmpb, int val);
+
+	void *(*memcpy)(void *dest, const void *src, unsigned long count);
+	void *(*memset)(void *s, int c, unsigned long count);
+};
+
+/* The operations of this platform, over its hypercalls. */
+extern struct lkl_host_operations lkl_host_ops;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

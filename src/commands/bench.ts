@@ -1,0 +1,90 @@
+// lunik bench SUBJECT: figures measured against a baseline in the same run (never pass/fail tests).
+import { execa } from 'execa';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Cache } from '../core/cache.js';
+import { LunikError, badInput } from '../core/errors.js';
+import { cacheRoot, repoRoot } from '../core/paths.js';
+import { makeReporter } from '../core/progress.js';
+import { runStages } from '../core/runner.js';
+import { suggest } from '../recipe/recipe.js';
+import { DEFAULT_FRAGMENTS, kernelStage, resolveFragments } from '../stages/kernel.js';
+import type { Command, Globals } from './command.js';
+
+interface KernelFigures {
+  boot_ms: number;
+  getpid_lib_ns: number;
+  getpid_host_ns: number;
+  tcp_lib_mibs: number;
+  tcp_host_mibs: number;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function kernelPrefix(g: Globals): Promise<string> {
+  const cache = new Cache(cacheRoot());
+  await cache.open();
+  const reporter = makeReporter(g.verbose);
+  try {
+    const run = await runStages([kernelStage(await resolveFragments(DEFAULT_FRAGMENTS))], { cache, reporter, verbose: g.verbose, explain: g.explain });
+    return run.targets[0].out;
+  } finally {
+    reporter.close();
+    await cache.close();
+  }
+}
+
+async function benchKernel(runs: number, g: Globals, json: boolean): Promise<number> {
+  const prefix = await kernelPrefix(g);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lunik-bench-'));
+  try {
+    const bin = path.join(dir, 'bench-kernel');
+    const cc = await execa('gcc', ['-O2', '-Wall', '-Wextra', `-I${path.join(prefix, 'include')}`, path.join(repoRoot(), 'bench/kernel.c'), path.join(prefix, 'lib/liblkl.a'), '-lpthread', '-o', bin], { reject: false, all: true });
+    if (cc.exitCode !== 0) throw new LunikError({ where: 'bench', message: 'bench/kernel.c does not compile against the kernel library', context: String(cc.all).split('\n').slice(0, 6) });
+    const samples: KernelFigures[] = [];
+    for (let i = 0; i < runs; i++) {
+      process.stderr.write(`bench: kernel run ${i + 1}/${runs}\n`);
+      const r = await execa(bin, [], { reject: false, all: true, timeout: 300_000 });
+      const line = String(r.stdout).trim().split('\n').pop() ?? '';
+      if (r.exitCode !== 0 || !line.startsWith('{')) throw new LunikError({ where: 'bench', message: `the kernel benchmark failed (exit ${r.exitCode})`, context: String(r.all).split('\n').slice(-6) });
+      samples.push(JSON.parse(line) as KernelFigures);
+    }
+    const m = Object.fromEntries((Object.keys(samples[0]) as (keyof KernelFigures)[]).map((k) => [k, median(samples.map((s) => s[k]))])) as unknown as KernelFigures;
+    if (json) {
+      process.stdout.write(JSON.stringify({ runs, median: m, samples }) + '\n');
+      return 0;
+    }
+    const ratio = (a: number, b: number) => (a / b).toFixed(2);
+    const rows = [
+      `kernel library vs host, median of ${runs} run${runs > 1 ? 's' : ''}`,
+      `  boot (lkl_init → lkl_start_kernel returns)  ${m.boot_ms.toFixed(1)} ms                       target ≤ 20 ms`,
+      `  getpid latency, library vs host syscall     ${m.getpid_lib_ns.toFixed(0)} ns vs ${m.getpid_host_ns.toFixed(0)} ns   ratio ${ratio(m.getpid_lib_ns, m.getpid_host_ns)}   target ≤ 1.0`,
+      `  TCP over 127.0.0.1, library vs host         ${m.tcp_lib_mibs.toFixed(0)} vs ${m.tcp_host_mibs.toFixed(0)} MiB/s   ratio ${ratio(m.tcp_lib_mibs, m.tcp_host_mibs)}   target ≥ 0.5`,
+    ];
+    process.stdout.write(rows.join('\n') + '\n');
+    return 0;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+const SUBJECTS = ['kernel'];
+
+export const bench: Command = {
+  name: 'bench',
+  summary: 'measure speed and size against a baseline in the same run (kernel)',
+  usage: 'lunik bench kernel [--runs N] [--json]',
+  options: {
+    runs: { type: 'string', valueName: 'N', description: 'repeat and report medians (default 3)' },
+    json: { type: 'boolean', description: 'print the figures as JSON' },
+  },
+  positionals: { min: 1, max: 1, names: 'SUBJECT' },
+  async run({ values, positionals }, g) {
+    const subject = positionals[0];
+    const runs = Number(values.runs ?? 3);
+    if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw badInput('bench', `bad --runs "${values.runs}"`, 'give a whole number from 1 to 50');
+    if (subject === 'kernel') return benchKernel(runs, g, !!values.json);
+    throw badInput('bench', `unknown benchmark "${subject}"${suggest(subject, SUBJECTS)}`, `use one of: ${SUBJECTS.join(', ')}`);
+  },
+};

@@ -1,0 +1,171 @@
+// The kernel library (issue: Kernel library): built by `lunik kernel`, linked into
+// ordinary C programs that boot Linux 6.12 in-process and use its syscalls.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ROOT, lunik, tempDir, withTimeout } from './helpers.js';
+
+const BUILD_TIMEOUT = 40 * 60_000; // a fresh machine unpacks and builds the whole kernel
+let prefix = '';
+let bins = '';
+
+async function buildProgram(name: string): Promise<string> {
+  const out = path.join(bins, name);
+  const r = await execa('gcc', ['-O1', '-g', '-Wall', '-Wextra', '-Werror', `-I${path.join(prefix, 'include')}`, path.join(ROOT, 'test/kernel', `${name}.c`), path.join(prefix, 'lib/liblkl.a'), '-lpthread', '-o', out], { reject: false, all: true });
+  assert.is(r.exitCode, 0, `compiling ${name}.c against the installed prefix failed:\n${r.all}`);
+  return out;
+}
+
+/** Run a test program; it must exit 0 and report its checks as "N passed, 0 failed". */
+async function runProgram(bin: string, wrapper: string[] = [], timeoutMs = 120_000) {
+  const [file, ...args] = [...wrapper, bin];
+  const r = await execa(file, args, { reject: false, all: true, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const all = String(r.all);
+  assert.ok(!r.timedOut, `${path.basename(bin)} hung (killed after ${timeoutMs / 1000} s):\n${all.slice(-3000)}`);
+  assert.not.match(all, /^not ok/m, all.split('\n').filter((l) => /^not ok|Bail/.test(l)).join('\n'));
+  assert.is(r.exitCode, 0, all.slice(-3000));
+  const m = /^(\d+) passed, 0 failed$/m.exec(all);
+  assert.ok(m && Number(m[1]) > 0, `no totals line:\n${all.slice(-2000)}`);
+  return all;
+}
+
+test(
+  'lunik kernel builds the library and prints its install prefix',
+  withTimeout(BUILD_TIMEOUT, async () => {
+    const r = await lunik(['kernel'], { timeoutMs: BUILD_TIMEOUT - 60_000 });
+    assert.is(r.exitCode, 0, r.all.slice(-4000));
+    prefix = r.stdout.trim().split('\n').pop()!;
+    assert.match(r.stderr, /Linux source: Debian linux-source-6\.12 6\.12\.\d+/);
+    for (const f of ['include/lkl.h', 'include/lkl_host.h', 'include/lkl/asm/syscalls.h', 'include/lkl/linux/in.h', 'lib/liblkl.a'])
+      await fs.access(path.join(prefix, f));
+    bins = await tempDir('kernel-bins');
+  }),
+);
+
+test(
+  'a second lunik kernel is a cache hit in under 2 s',
+  withTimeout(60_000, async () => {
+    const t0 = Date.now();
+    const r = await lunik(['kernel']);
+    const ms = Date.now() - t0;
+    assert.is(r.exitCode, 0, r.all);
+    assert.match(r.stderr, /kernel: cached/);
+    assert.is(r.stdout.trim().split('\n').pop(), prefix);
+    assert.ok(ms < 2000, `took ${ms} ms`);
+  }),
+);
+
+/** A copy of the repository's C trees, to change one file without touching the checkout. */
+async function repoCopy(tag: string): Promise<string> {
+  const dir = await tempDir(tag);
+  for (const d of ['package.json', 'src', 'arch-lkl', 'hypercall', 'kernel', 'platforms', 'liblkl'])
+    await fs.cp(path.join(ROOT, d), path.join(dir, d), { recursive: true }).catch((e) => {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    });
+  return dir;
+}
+
+test(
+  'changing one arch-lkl file rebuilds incrementally, not from scratch',
+  withTimeout(20 * 60_000, async () => {
+    const copy = await repoCopy('incr');
+    await fs.appendFile(path.join(copy, 'arch-lkl/kernel/misc.c'), '\n/* a change for the incremental-build test */\n');
+    const r = await lunik(['kernel', '--verbose'], { env: { LUNIK_REPO: copy }, timeoutMs: 19 * 60_000 });
+    assert.is(r.exitCode, 0, r.all.slice(-3000));
+    assert.match(r.stderr, /arch-lkl overlay: 1 file changed/);
+    const compiled = r.stderr.split('\n').filter((l) => /^kernel \|\s+CC\s/.test(l));
+    assert.ok(compiled.length >= 1 && compiled.length <= 10, `compiled ${compiled.length} files:\n${compiled.slice(0, 20).join('\n')}`);
+    assert.ok(compiled.some((l) => /misc\.o/.test(l)), 'misc.c was recompiled');
+  }),
+);
+
+test(
+  'a kernel build failure shows the first compiler error and the log path',
+  withTimeout(20 * 60_000, async () => {
+    const copy = await repoCopy('broken');
+    await fs.appendFile(path.join(copy, 'arch-lkl/kernel/misc.c'), '\nint lunik_test_broken = undeclared_thing;\n');
+    const r = await lunik(['kernel'], { env: { LUNIK_REPO: copy }, timeoutMs: 19 * 60_000 });
+    assert.is(r.exitCode, 1, r.all.slice(-3000));
+    assert.match(r.stderr, /^kernel: error: make failed with exit code \d+/m);
+    assert.match(r.stderr, /misc\.c:\d+:\d+: error: .undeclared_thing. undeclared/);
+    const log = /^  log: (\S+)$/m.exec(r.stderr)?.[1];
+    assert.ok(log, 'the log path is printed');
+    assert.match(await fs.readFile(log!, 'utf8'), /undeclared_thing/);
+  }),
+);
+
+test(
+  'no kernel-internal symbol is global in liblkl.a',
+  withTimeout(60_000, async () => {
+    const { stdout } = await execa('nm', ['-g', '--defined-only', path.join(prefix, 'lib/liblkl.a')]);
+    const globals = new Set(stdout.split('\n').map((l) => l.trim().split(/\s+/)[2]).filter(Boolean));
+    for (const s of ['printk', '_printk', 'kmalloc', '__kmalloc', 'schedule', 'memcpy', 'memset', 'strcpy', 'start_kernel', 'init_task'])
+      assert.not.ok(globals.has(s), `${s} is global`);
+    assert.ok(globals.has('lkl_start_kernel') && globals.has('lkl_syscall'), 'the API is exported');
+    const kernelish = [...globals].filter((s) => !/^(lkl_|lhc_|posix_|__lkl)/.test(s));
+    assert.equal(kernelish, [], `unexpected globals: ${kernelish.slice(0, 20).join(' ')}`);
+  }),
+);
+
+test(
+  'the public headers compile beside glibc\'s with -Wall -Wextra -Werror',
+  withTimeout(60_000, async () => {
+    const r = await execa('gcc', ['-fsyntax-only', '-Wall', '-Wextra', '-Werror', `-I${path.join(prefix, 'include')}`, path.join(ROOT, 'test/fixtures/lkl-api-compile.c')], { reject: false, all: true });
+    assert.is(r.exitCode, 0, String(r.all));
+  }),
+);
+
+test(
+  'boot, files, getdents64, nanosleep, pipe2, epoll, /proc/version, halt',
+  withTimeout(180_000, async () => {
+    const out = await runProgram(await buildProgram('boot'));
+    assert.match(out, /ok \d+ - getpid is 1/);
+  }),
+);
+
+test(
+  'a second boot in a fresh process works too',
+  withTimeout(180_000, async () => {
+    await runProgram(path.join(bins, 'boot'));
+  }),
+);
+
+test(
+  'TCP over 127.0.0.1 and ::1 (1 MiB echoed) and UDP inside the kernel',
+  withTimeout(300_000, async () => {
+    await runProgram(await buildProgram('net'), [], 240_000);
+  }),
+);
+
+test(
+  '64 host threads issue syscalls at once',
+  withTimeout(300_000, async () => {
+    await runProgram(await buildProgram('threads'), [], 240_000);
+  }),
+);
+
+test(
+  'a bad command line (mem=1K, mem=junk, mem=100000G, too long) is an error return, not a crash',
+  withTimeout(120_000, async () => {
+    await runProgram(await buildProgram('badcmd'));
+  }),
+);
+
+test(
+  'an LKL program uses lkl_host_ops (threads, sem, mutex, TLS, timers) beside the kernel',
+  withTimeout(180_000, async () => {
+    await runProgram(await buildProgram('hostops'));
+  }),
+);
+
+test(
+  'the boot test runs clean under valgrind memcheck',
+  withTimeout(600_000, async () => {
+    const out = await runProgram(path.join(bins, 'boot'), ['valgrind', '--error-exitcode=99', '--errors-for-leak-kinds=none', '--track-origins=no'], 540_000);
+    assert.match(out, /ERROR SUMMARY: 0 errors/);
+  }),
+);
+
+test.run();
