@@ -126,11 +126,36 @@ static void udp_round_trip(void)
 	lkl_sys_close(sb);
 }
 
+/* Every protocol family the kernel is configured with answers socket(). */
+static void families(void)
+{
+	static const struct {
+		int domain, type, protocol;
+		const char *name;
+	} f[] = {
+		{ LKL_AF_INET, LKL_SOCK_STREAM, LKL_IPPROTO_MPTCP, "MPTCP" },
+		{ LKL_AF_INET6, LKL_SOCK_STREAM, LKL_IPPROTO_MPTCP, "MPTCP over IPv6" },
+		{ LKL_AF_INET, LKL_SOCK_STREAM, LKL_IPPROTO_SCTP, "SCTP" },
+		{ LKL_AF_UNIX, LKL_SOCK_STREAM, 0, "UNIX" },
+		{ LKL_AF_PACKET, LKL_SOCK_RAW, 0, "PACKET" },
+		{ LKL_AF_NETLINK, LKL_SOCK_RAW, 0, "NETLINK (route)" },
+	};
+
+	for (unsigned int i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		long s = lkl_sys_socket(f[i].domain, f[i].type, f[i].protocol);
+
+		CHECK(s >= 0, "a %s socket (%ld%s%s)", f[i].name, s, s < 0 ? " " : "", s < 0 ? lkl_strerror((int)s) : "");
+		if (s >= 0)
+			lkl_sys_close(s);
+	}
+}
+
 int main(void)
 {
 	REQUIRE(lkl_init(&lkl_host_ops) == 0, "lkl_init");
 	REQUIRE(lkl_start_kernel("mem=64M loglevel=4") == 0, "lkl_start_kernel");
 	REQUIRE(lkl_if_up(1) == 0, "loopback (ifindex 1) up");
+	families();
 	tcp_echo(LKL_AF_INET);
 	tcp_echo(LKL_AF_INET6);
 	udp_round_trip();
