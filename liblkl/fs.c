@@ -10,7 +10,7 @@
  */
 int lkl_mount_fs(char *fstype)
 {
-	char dir[64];
+	char dir[64] = { 0 }; /* whole: the kernel reads paths a word at a time */
 	long ret;
 
 	if (!fstype || strlen(fstype) + 2 > sizeof(dir) || strchr(fstype, '/'))

@@ -52,6 +52,31 @@ long lkl_umount_timeout(char *path, int flags, long timeout_ms);
 int lkl_if_up(int ifindex);
 int lkl_if_down(int ifindex);
 
+/*
+ * Disks (liblkl/disk.c). lkl_disk_add returns the disk id (>= 0) or a
+ * negative errno; before lkl_start_kernel the disk is announced on the
+ * kernel command line, after it the device is hot-added. lkl_mount_dev
+ * mounts partition part (0: the whole disk) of disk disk_id at a fresh
+ * /mnt/<dev> and writes that path into mnt_str; lkl_umount_dev undoes it.
+ */
+int lkl_disk_add(struct lkl_disk *disk);
+int lkl_disk_remove(struct lkl_disk disk);
+int lkl_mount_dev(unsigned int disk_id, unsigned int part, const char *fs_type,
+		  int flags, const char *opts, char *mnt_str,
+		  unsigned int mnt_str_len);
+long lkl_umount_dev(unsigned int disk_id, unsigned int part, int flags,
+		    long timeout_ms);
+/* The device number (for mknod) of partition part of disk disk_id. */
+int lkl_get_virtio_blkdev(int disk_id, unsigned int part, unsigned int *pdevid);
+
+/*
+ * virtio-mmio devices after boot (arch): register or remove a device whose
+ * registers the platform emulates at [base, base + size) with IRQ line irq
+ * (from lhc_vdev_*_create). 0 or a negative errno.
+ */
+int lkl_virtio_mmio_add(unsigned long long base, unsigned int size, int irq);
+int lkl_virtio_mmio_remove(unsigned long long base);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,6 +78,48 @@ struct lkl_host_operations {
 /* The operations of this platform, over its hypercalls. */
 extern struct lkl_host_operations lkl_host_ops;
 
+/*
+ * Disks (LKL-compatible). A disk is served by the platform's virtio-blk
+ * emulation; the kernel drives it with its own virtio_blk driver. With
+ * ops NULL, fd is a host file or block device (a platform with host files
+ * only); otherwise ops->request serves each request. struct iovec is the C
+ * library's (<sys/uio.h>): { void *iov_base; size_t iov_len; }.
+ */
+struct iovec;
+struct lkl_dev_blk_ops;
+
+struct lkl_disk {
+	void *dev;
+	union {
+		int fd;
+		void *handle;
+	};
+	struct lkl_dev_blk_ops *ops;
+};
+
+#define LKL_DEV_BLK_TYPE_READ 0
+#define LKL_DEV_BLK_TYPE_WRITE 1
+#define LKL_DEV_BLK_TYPE_FLUSH 4
+#define LKL_DEV_BLK_TYPE_FLUSH_OUT 5
+
+#define LKL_DEV_BLK_STATUS_OK 0
+#define LKL_DEV_BLK_STATUS_IOERR 1
+#define LKL_DEV_BLK_STATUS_UNSUP 2
+
+struct lkl_blk_req {
+	unsigned int type;
+	unsigned long long sector;
+	struct iovec *buf;
+	int count;
+};
+
+struct lkl_dev_blk_ops {
+	/* the size in bytes; 0 or a negative errno */
+	int (*get_capacity)(struct lkl_disk disk, unsigned long long *res);
+	/* one request; an LKL_DEV_BLK_STATUS_* */
+	int (*request)(struct lkl_disk disk, struct lkl_blk_req *req);
+};
+
 #ifdef __cplusplus
 }
 #endif

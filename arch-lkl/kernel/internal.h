@@ -63,6 +63,8 @@ void lkl_time_teardown(void);
 int lkl_syscalls_init(void);
 void lkl_syscalls_fini(void);
 extern struct task_struct *lkl_host0;
+/* Run fn(params) as the calling host thread's task, like a syscall. */
+long lkl_call_in_kernel(long (*fn)(long *params), long *params);
 
 /* ---- setup.c -------------------------------------------------------- */
 void lkl_mem_free(void);

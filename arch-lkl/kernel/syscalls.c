@@ -51,6 +51,7 @@ static struct lhc_tls_key *task_key;
  */
 struct lkl_call {
 	long no;
+	long (*fn)(long *params);	/* lkl_call_in_kernel: instead of no */
 	long *params;
 	long ret;
 	bool done;		/* false: halt ended the call */
@@ -160,7 +161,10 @@ static void call_fn(void)
 
 	ret = enter_host_task(c->jb);
 	if (ret == 0) {
-		ret = sys_call_table[c->no](p[0], p[1], p[2], p[3], p[4], p[5]);
+		if (c->fn)
+			ret = c->fn(p);
+		else
+			ret = sys_call_table[c->no](p[0], p[1], p[2], p[3], p[4], p[5]);
 		if (current->task_works)
 			task_work_run();
 		/* No user context to restart in: report the interruption. */
@@ -190,6 +194,28 @@ long lkl_syscall(long no, long *params)
 	lhc_jmp_set(&jb, call_fn);
 	if (!c.done)
 		return -EINTR;	/* halted while inside: the kernel is gone */
+	current->thread.flags &= ~LKL_TF_INSYSCALL;
+	lkl_cpu_put();
+	return c.ret;
+}
+
+/* Run fn(params) in the kernel as the calling host thread's task, exactly
+ * as a syscall runs (arch entry points such as lkl_virtio_mmio_add). */
+long lkl_call_in_kernel(long (*fn)(long *params), long *params)
+{
+	struct lhc_jmpbuf jb;
+	struct lkl_call c = { .fn = fn, .params = params, .jb = &jb };
+	long ret;
+
+	if (!lkl_is_running())
+		return -ENOSYS;
+	ret = lkl_cpu_get();
+	if (ret < 0)
+		return ret;
+	lkl_cur_call = &c;
+	lhc_jmp_set(&jb, call_fn);
+	if (!c.done)
+		return -EINTR;
 	current->thread.flags &= ~LKL_TF_INSYSCALL;
 	lkl_cpu_put();
 	return c.ret;

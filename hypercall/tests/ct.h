@@ -27,6 +27,7 @@ extern const struct ct_case ct_sync_cases[];
 extern const struct ct_case ct_tls_cases[];
 extern const struct ct_case ct_timer_cases[];
 extern const struct ct_case ct_jmp_cases[];
+extern const struct ct_case ct_vdev_cases[];
 extern const struct ct_case ct_fini_cases[];
 
 extern const char ct_skip[];
@@ -35,6 +36,10 @@ extern const char *ct_skip_reason;
 
 /* Set by the init cases once lhc_init succeeded; later groups need it. */
 extern int ct_initialised;
+/* The capability bits lhc_init reported. */
+extern uint32_t ct_caps;
+/* How many times the platform called irq_raise. */
+int ct_irq_count(void);
 
 /* Upcalls the suite registers; counts raised interrupts. */
 extern const struct lhc_upcalls ct_upcalls;

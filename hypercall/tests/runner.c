@@ -4,6 +4,7 @@
 const char ct_skip[] = "skip";
 const char *ct_skip_reason;
 int ct_initialised;
+uint32_t ct_caps;
 
 static int irqs_raised;
 
@@ -14,6 +15,11 @@ static void ct_irq_raise(int irq)
 }
 
 const struct lhc_upcalls ct_upcalls = { .irq_raise = ct_irq_raise };
+
+int ct_irq_count(void)
+{
+	return ct_load(&irqs_raised);
+}
 
 unsigned long ct_strlen(const char *s)
 {
@@ -156,7 +162,8 @@ void ct_spin_ns(uint64_t ns)
 static const struct ct_case *const groups[] = {
 	ct_init_cases,	 ct_mem_cases,	ct_clock_cases,
 	ct_thread_cases, ct_sync_cases, ct_tls_cases,
-	ct_timer_cases,	 ct_jmp_cases,	ct_fini_cases,
+	ct_timer_cases,	 ct_jmp_cases,	ct_vdev_cases,
+	ct_fini_cases,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

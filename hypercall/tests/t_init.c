@@ -1,7 +1,7 @@
 /* Conformance cases: version handshake, init/fini and platform parameters. */
 #include "ct.h"
 
-#define KNOWN_CAPS (LHC_CAP_BLOCK | LHC_CAP_NET | LHC_CAP_PCI | LHC_CAP_EXIT)
+#define KNOWN_CAPS (LHC_CAP_VDEV | LHC_CAP_NET | LHC_CAP_PCI | LHC_CAP_EXIT)
 #define SENTINEL 0xdeadbeefu
 
 static const char *wrong_version(void)
@@ -46,6 +46,7 @@ static const char *right_version(void)
 	if (err)
 		return ct_fail_want("lhc_init(LHC_VERSION)", err, 0);
 	ct_initialised = 1;
+	ct_caps = caps;
 	if (caps & ~KNOWN_CAPS)
 		return ct_fail_got("unknown capability bits", caps);
 	ct_diag("capability bits: ", caps, "");

@@ -33,7 +33,7 @@ int lhc_init(int version, const struct lhc_upcalls *up, uint32_t *caps)
 	posix_upcalls = up;
 	initialised = 1;
 	/* The process exit status is what lhc_exit passes to exit(). */
-	*caps = LHC_CAP_EXIT;
+	*caps = LHC_CAP_EXIT | LHC_CAP_VDEV;
 out:
 	pthread_mutex_unlock(&init_lock);
 	return err;
@@ -69,8 +69,28 @@ int lhc_getparam(const char *name, char *buf, size_t len)
 	if (strcmp(name, "cmdline") == 0) {
 		/* The process's stand-in for a boot loader's command line. */
 		const char *v = getenv("LUNIK_CMDLINE");
+		size_t n, d;
+		char *all;
+		int err;
 
-		return copy_param(v ? v : "", buf, len);
+		/* ... plus the devices created so far (LHC_CAP_VDEV). */
+		v = v ? v : "";
+		d = posix_vdev_cmdline(NULL, 0);
+		if (!d)
+			return copy_param(v, buf, len);
+		n = strlen(v);
+		all = malloc(n + d + 1);
+		if (!all)
+			return LHC_ERANGE;
+		memcpy(all, v, n + 1);
+		/* devices may have come meanwhile: only a complete list is used */
+		if (posix_vdev_cmdline(all + n, d + 1) > d) {
+			free(all);
+			return LHC_ERANGE;
+		}
+		err = copy_param(n ? all : all + 1, buf, len);
+		free(all);
+		return err;
 	}
 	if (strcmp(name, "ncpus") == 0) {
 		char tmp[24];

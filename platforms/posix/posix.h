@@ -27,6 +27,10 @@ extern const struct lhc_upcalls *posix_upcalls;
 int posix_timer_start(void);
 void posix_timer_stop(void);
 
+/* vdev.c: append the devices' "virtio_mmio.device=" arguments to buf
+ * (when they fit in len) and return the length they need. */
+size_t posix_vdev_cmdline(char *buf, size_t len);
+
 /* exit.c: print "lunik: <what>: <errno text>" and abort; for host calls that
  * the contract says cannot fail. */
 void posix_die(const char *what, int err) __attribute__((noreturn));

@@ -59,6 +59,14 @@ export const TOOLS: ToolSpec[] = [
   },
   bin('xz', ['--version'], 'xz-utils', 'unpacks the Linux source'),
   bin('cpio', ['--version'], 'cpio', 'initramfs archives'),
+  {
+    name: 'mkfs.vfat',
+    pkg: 'dosfstools',
+    purpose: 'vfat disk images (disk tests, EFI system partitions)',
+    // mkfs.vfat has no --version; its --help ends with "mkfs.fat 4.2 (...)"
+    probe: () => firstLine('mkfs.vfat', ['--help'], /mkfs\.fat (\d+\.\d+(?:\.\d+)?)/),
+  },
+  bin('mcopy', ['--version'], 'mtools', 'reads files back out of vfat images (disk tests)'),
   bin('qemu-system-x86_64', ['--version'], 'qemu-system-x86', 'boots and verifies images'),
   {
     name: LINUX_SOURCE_PKG,

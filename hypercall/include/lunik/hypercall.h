@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LHC_VERSION 1
+#define LHC_VERSION 2
 
 /* errno values, numerically equal to Linux's. */
 #define LHC_EPERM 1
@@ -64,9 +64,9 @@ struct lhc_upcalls {
 #define LHC_IRQ_MAX 63
 
 /* Optional groups a platform may provide; reported by lhc_init. */
-#define LHC_CAP_BLOCK (1u << 0) /* block device group (reserved, v2) */
-#define LHC_CAP_NET (1u << 1)   /* network device group (reserved, v2) */
-#define LHC_CAP_PCI (1u << 2)   /* PCI group (reserved, v2) */
+#define LHC_CAP_VDEV (1u << 0) /* virtio-mmio devices with caller backends */
+#define LHC_CAP_NET (1u << 1)   /* network device group (reserved) */
+#define LHC_CAP_PCI (1u << 2)   /* PCI group (reserved) */
 #define LHC_CAP_EXIT (1u << 3)  /* lhc_exit's status reaches the host */
 
 /*
@@ -236,6 +236,80 @@ struct lhc_jmpbuf {
  */
 void lhc_jmp_set(struct lhc_jmpbuf *jb, void (*f)(void));
 void lhc_jmp_longjmp(struct lhc_jmpbuf *jb) __attribute__((noreturn));
+
+/* ---- virtio-mmio devices (LHC_CAP_VDEV) -------------------------------- */
+
+/*
+ * The platform emulates virtio-mmio devices (virtio 1.x register layout)
+ * whose backends the caller supplies; the kernel drives them with its own
+ * virtio drivers. Device windows lie inside [LHC_IOMEM_BASE, LHC_IOMEM_END),
+ * a range that is never memory, so the kernel can tell a device register
+ * from RAM by its address alone. docs/hypercall.md section 15.
+ */
+#define LHC_IOMEM_BASE 0xffffff0000000000ull
+#define LHC_IOMEM_END 0xffffff8000000000ull
+
+struct lhc_iovec {
+	void *base;
+	size_t len;
+};
+
+#define LHC_BLK_READ 0
+#define LHC_BLK_WRITE 1
+#define LHC_BLK_FLUSH 4
+
+/* A block backend. Both calls run on the thread that notified the device
+ * (holding the kernel's CPU), one at a time per device. */
+struct lhc_blk_backend {
+	/* Size in bytes, a multiple of 512; 0 or LHC_EIO. */
+	int (*capacity)(void *ctx, uint64_t *bytes);
+	/* type LHC_BLK_*; sector in 512-byte units; iov/count the data.
+	 * 0, LHC_EIO, LHC_ENOSPC, or LHC_ENOSYS (unsupported type). */
+	int (*request)(void *ctx, int type, uint64_t sector,
+		       const struct lhc_iovec *iov, int count);
+	int read_only; /* non-zero: the device offers VIRTIO_BLK_F_RO */
+};
+
+struct lhc_vdev;
+
+/* Where a device sits: its register window and its interrupt line. */
+struct lhc_vdev_info {
+	uint64_t base;
+	uint32_t size;
+	int irq;
+};
+
+/*
+ * Create a virtio-blk device over be/ctx (both owned by the caller, valid
+ * until lhc_vdev_destroy returns). Devices created before the kernel reads
+ * the "cmdline" parameter are announced there as
+ * "virtio_mmio.device=SIZE@BASE:IRQ". LHC_EINVAL (be or a callback NULL),
+ * LHC_EIO (capacity failed), LHC_EAGAIN (no window or IRQ line left),
+ * LHC_ENOMEM.
+ */
+int lhc_vdev_blk_create(const struct lhc_blk_backend *be, void *ctx,
+			struct lhc_vdev **ret, struct lhc_vdev_info *info);
+
+/*
+ * Optional (LHC_ENOSYS where the platform has no host files): a virtio-blk
+ * device over the host's file or block device `handle` (a file descriptor
+ * on posix), which stays the caller's. read_only non-zero makes it
+ * read-only; a handle not open for writing does too.
+ */
+int lhc_vdev_blk_create_host(long handle, int read_only, struct lhc_vdev **ret,
+			     struct lhc_vdev_info *info);
+
+/* Remove a device; its window and IRQ line become free. The kernel MUST
+ * have stopped using it. NULL does nothing. */
+void lhc_vdev_destroy(struct lhc_vdev *dev);
+
+/*
+ * Kernel -> platform: a size 1, 2, 4 or 8 byte access at addr inside a
+ * device window (read into *val, or write *val). LHC_EINVAL outside every
+ * window or for another size. Any thread that holds the kernel's CPU; a
+ * write may process requests and raise the device's IRQ before it returns.
+ */
+int lhc_iomem_access(uint64_t addr, void *val, int size, int write);
 
 /* ---- exit and panic ---------------------------------------------------- */
 

@@ -1,0 +1,114 @@
+/* platforms/common: virtio-mmio device emulation shared by platforms. */
+#ifndef LUNIK_COMMON_VDEV_H
+#define LUNIK_COMMON_VDEV_H
+
+#include <lunik/hypercall.h>
+
+/*
+ * One emulated virtio-mmio device: the transport state (registers, queues)
+ * plus a device type (virtio-blk so far). A platform embeds or allocates
+ * one per device, gives it a window and an IRQ line, routes accesses to
+ * its window to vdev_mmio_access and raises the IRQ when that says so.
+ * This code uses hypercall.h only (lhc_mutex_* for the per-device lock).
+ */
+
+#define VDEV_WINDOW_SIZE 0x1000u
+#define VDEV_MAX_QUEUES 2
+#define VDEV_QUEUE_MAX 256
+
+struct vdev;
+
+struct vdev_queue {
+	uint16_t num;
+	uint16_t ready;
+	uint64_t desc, avail, used;
+	uint16_t last_avail; /* next avail entry the device will take */
+	uint16_t used_idx;   /* the device's copy of used->idx */
+};
+
+/* What a device type provides to the transport. */
+struct vdev_type {
+	uint32_t device_id;
+	uint32_t nqueues;
+	/* Read config space bytes [off, off+len) into buf (bounds checked by
+	 * the transport against config_len). */
+	uint32_t config_len;
+	void (*config_read)(struct vdev *d, uint32_t off, void *buf, int len);
+	/* Process what the driver made available on queue q. */
+	void (*notify)(struct vdev *d, struct vdev_queue *q);
+};
+
+struct vdev {
+	const struct vdev_type *type;
+	void *priv;
+	struct lhc_mutex *lock;
+	uint64_t host_features;
+	uint64_t guest_features;
+	uint32_t dev_feat_sel, drv_feat_sel, queue_sel;
+	uint32_t status;
+	uint32_t isr;
+	uint32_t generation;
+	int irq_wanted; /* set by the queue code while processing */
+	struct vdev_queue q[VDEV_MAX_QUEUES];
+};
+
+/* Feature bits this transport knows. */
+#define VIRTIO_F_RING_INDIRECT_DESC 28
+#define VIRTIO_F_RING_EVENT_IDX 29
+#define VIRTIO_F_VERSION_1 32
+
+/* Set up the transport part (allocates the lock): 0 or LHC_ENOMEM. */
+int lunik_vdev_init(struct vdev *d, const struct vdev_type *type, void *priv,
+	      uint64_t features);
+void lunik_vdev_fini(struct vdev *d);
+
+/*
+ * An access at offset off of the device's window. Returns 0, or LHC_EINVAL
+ * for a bad size. *raise is set when the platform must raise the device's
+ * IRQ line (after this returns: no device lock is then held).
+ */
+int lunik_vdev_mmio_access(struct vdev *d, uint32_t off, void *val, int size,
+		     int write, int *raise);
+
+/* ---- for device types: walking and completing chains --------------- */
+
+#define VDEV_MAX_SEGS (VDEV_QUEUE_MAX + 4)
+
+struct vdev_seg {
+	void *base;
+	uint32_t len;
+	int writable; /* device writes it */
+};
+
+/* Take the next available chain from q: its head in *head and its
+ * segments (indirect tables followed). Returns the number of segments, 0
+ * if nothing is available, -1 for a malformed chain (the head is still
+ * returned, to be completed with length 0). */
+int lunik_vdev_queue_pop(struct vdev *d, struct vdev_queue *q, uint16_t *head,
+		   struct vdev_seg *segs, int max);
+/* Put chain head on the used ring with len bytes written; decides, with
+ * the event index, whether the driver wants an interrupt. */
+void lunik_vdev_queue_push(struct vdev *d, struct vdev_queue *q, uint16_t head,
+		     uint32_t len);
+
+/* ---- virtio-blk ----------------------------------------------------- */
+
+struct vdev_blk {
+	struct vdev dev;
+	const struct lhc_blk_backend *be;
+	void *ctx;
+	uint64_t capacity; /* bytes */
+	char serial[20];
+};
+
+/* A virtio-blk device over be/ctx; serial is its GET_ID string (up to 20
+ * bytes). 0, LHC_EINVAL, LHC_EIO (capacity failed) or LHC_ENOMEM. */
+int lunik_vdev_blk_init(struct vdev_blk *b, const struct lhc_blk_backend *be,
+		  void *ctx, const char *serial);
+void lunik_vdev_blk_fini(struct vdev_blk *b);
+
+/* Freestanding helpers (the compiler's builtins). */
+#define vdev_memcpy __builtin_memcpy
+#define vdev_memset __builtin_memset
+
+#endif

@@ -1,0 +1,248 @@
+/* posix platform: virtio-mmio devices (LHC_CAP_VDEV) on platforms/common,
+ * their windows and IRQ lines, and the host-file block backend. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "../common/vdev.h"
+#include "posix.h"
+
+/* Slot i: window LHC_IOMEM_BASE + i * VDEV_WINDOW_SIZE, IRQ line i + 2. */
+#define NSLOTS (LHC_IRQ_MAX - 1)
+
+struct host_file {
+	int fd;
+	struct lhc_blk_backend be;
+};
+
+struct lhc_vdev {
+	struct vdev_blk blk;
+	int slot;
+	int ready; /* set under slots_lock once the device is initialised */
+	struct host_file *file; /* lhc_vdev_blk_create_host only */
+};
+
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lhc_vdev *slots[NSLOTS];
+
+int lhc_vdev_blk_create(const struct lhc_blk_backend *be, void *ctx,
+			struct lhc_vdev **ret, struct lhc_vdev_info *info)
+{
+	struct lhc_vdev *v;
+	char serial[21];
+	int err, i;
+
+	if (!ret || !info)
+		return LHC_EINVAL;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return LHC_ENOMEM;
+	pthread_mutex_lock(&slots_lock);
+	for (i = 0; i < NSLOTS && slots[i]; i++)
+		;
+	if (i == NSLOTS) {
+		pthread_mutex_unlock(&slots_lock);
+		free(v);
+		return LHC_EAGAIN;
+	}
+	v->slot = i;
+	slots[i] = v; /* reserved; not reachable by address until ready */
+	pthread_mutex_unlock(&slots_lock);
+
+	/* The serial names the window, so the caller can find the disk. */
+	snprintf(serial, sizeof(serial), "lhc-%llx",
+		 (unsigned long long)(LHC_IOMEM_BASE + (uint64_t)i * VDEV_WINDOW_SIZE));
+	err = lunik_vdev_blk_init(&v->blk, be, ctx, serial);
+	if (err) {
+		pthread_mutex_lock(&slots_lock);
+		slots[i] = NULL;
+		pthread_mutex_unlock(&slots_lock);
+		free(v);
+		return err;
+	}
+	pthread_mutex_lock(&slots_lock);
+	v->ready = 1;
+	pthread_mutex_unlock(&slots_lock);
+	info->base = LHC_IOMEM_BASE + (uint64_t)i * VDEV_WINDOW_SIZE;
+	info->size = VDEV_WINDOW_SIZE;
+	info->irq = i + 2;
+	*ret = v;
+	return 0;
+}
+
+void lhc_vdev_destroy(struct lhc_vdev *v)
+{
+	if (!v)
+		return;
+	pthread_mutex_lock(&slots_lock);
+	slots[v->slot] = NULL;
+	pthread_mutex_unlock(&slots_lock);
+	lunik_vdev_blk_fini(&v->blk);
+	free(v->file);
+	free(v);
+}
+
+int lhc_iomem_access(uint64_t addr, void *val, int size, int write)
+{
+	struct lhc_vdev *v;
+	uint64_t i;
+	int raise, err;
+
+	if (addr < LHC_IOMEM_BASE || !val)
+		return LHC_EINVAL;
+	i = (addr - LHC_IOMEM_BASE) / VDEV_WINDOW_SIZE;
+	if (i >= NSLOTS)
+		return LHC_EINVAL;
+	pthread_mutex_lock(&slots_lock);
+	v = slots[i] && slots[i]->ready ? slots[i] : NULL;
+	pthread_mutex_unlock(&slots_lock);
+	/* the kernel stops using a device before destroying it */
+	if (!v)
+		return LHC_EINVAL;
+	if ((addr - LHC_IOMEM_BASE) % VDEV_WINDOW_SIZE + (uint64_t)size > VDEV_WINDOW_SIZE)
+		return LHC_EINVAL;
+	err = lunik_vdev_mmio_access(&v->blk.dev, (uint32_t)((addr - LHC_IOMEM_BASE) % VDEV_WINDOW_SIZE),
+			       val, size, write, &raise);
+	if (!err && raise && posix_upcalls && posix_upcalls->irq_raise)
+		posix_upcalls->irq_raise(v->slot + 2);
+	return err;
+}
+
+/* " virtio_mmio.device=SIZE@BASE:IRQ" for every device, appended to the
+ * cmdline parameter. Returns the length it needs (snprintf-style). */
+size_t posix_vdev_cmdline(char *buf, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	pthread_mutex_lock(&slots_lock);
+	for (i = 0; i < NSLOTS; i++) {
+		char one[80];
+		int k;
+
+		if (!slots[i] || !slots[i]->ready)
+			continue;
+		k = snprintf(one, sizeof(one), " virtio_mmio.device=%u@0x%llx:%d",
+			     VDEV_WINDOW_SIZE,
+			     (unsigned long long)(LHC_IOMEM_BASE + (uint64_t)i * VDEV_WINDOW_SIZE),
+			     i + 2);
+		if (n + (size_t)k < len)
+			memcpy(buf + n, one, (size_t)k + 1);
+		n += (size_t)k;
+	}
+	pthread_mutex_unlock(&slots_lock);
+	return n;
+}
+
+/* ---- the host-file backend ------------------------------------------ */
+
+static int file_capacity(void *ctx, uint64_t *bytes)
+{
+	struct host_file *f = ctx;
+	struct stat st;
+
+	if (fstat(f->fd, &st))
+		return LHC_EIO;
+	if (S_ISBLK(st.st_mode)) {
+		uint64_t sz;
+
+		if (ioctl(f->fd, BLKGETSIZE64, &sz))
+			return LHC_EIO;
+		*bytes = sz & ~511ull;
+		return 0;
+	}
+	*bytes = (uint64_t)st.st_size & ~511ull;
+	return 0;
+}
+
+static int file_request(void *ctx, int type, uint64_t sector,
+			const struct lhc_iovec *iov, int count)
+{
+	struct host_file *f = ctx;
+	off_t off = (off_t)(sector * 512);
+	int i = 0;
+
+	if (type == LHC_BLK_FLUSH)
+		return fdatasync(f->fd) ? LHC_EIO : 0;
+	if (type != LHC_BLK_READ && type != LHC_BLK_WRITE)
+		return LHC_ENOSYS;
+	/* struct lhc_iovec has struct iovec's layout; loop for short I/O */
+	_Static_assert(sizeof(struct lhc_iovec) == sizeof(struct iovec), "iovec");
+	while (i < count) {
+		struct iovec v[64];
+		int n = 0;
+		ssize_t r;
+		size_t want = 0;
+
+		while (n < 64 && i + n < count) {
+			v[n].iov_base = iov[i + n].base;
+			v[n].iov_len = iov[i + n].len;
+			want += v[n].iov_len;
+			n++;
+		}
+		r = type == LHC_BLK_READ ? preadv(f->fd, v, n, off) : pwritev(f->fd, v, n, off);
+		if (r < 0)
+			return errno == ENOSPC ? LHC_ENOSPC : LHC_EIO;
+		if ((size_t)r != want) {
+			/* short: finish segment by segment */
+			for (int k = 0; k < n; k++) {
+				size_t done = 0;
+
+				while (done < v[k].iov_len) {
+					ssize_t q = type == LHC_BLK_READ ?
+						pread(f->fd, (char *)v[k].iov_base + done, v[k].iov_len - done, off + (off_t)done) :
+						pwrite(f->fd, (char *)v[k].iov_base + done, v[k].iov_len - done, off + (off_t)done);
+					if (q < 0)
+						return errno == ENOSPC ? LHC_ENOSPC : LHC_EIO;
+					if (q == 0) {
+						if (type == LHC_BLK_WRITE)
+							return LHC_EIO;
+						memset((char *)v[k].iov_base + done, 0, v[k].iov_len - done);
+						break;
+					}
+					done += (size_t)q;
+				}
+				off += (off_t)v[k].iov_len;
+			}
+		} else {
+			off += (off_t)want;
+		}
+		i += n;
+	}
+	return 0;
+}
+
+int lhc_vdev_blk_create_host(long handle, int read_only, struct lhc_vdev **ret,
+			     struct lhc_vdev_info *info)
+{
+	struct host_file *f;
+	int fl, err;
+
+	if (handle < 0 || handle > 0x7fffffff || !ret || !info)
+		return LHC_EINVAL;
+	fl = fcntl((int)handle, F_GETFL);
+	if (fl < 0)
+		return LHC_EINVAL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return LHC_ENOMEM;
+	f->fd = (int)handle;
+	f->be.capacity = file_capacity;
+	f->be.request = file_request;
+	f->be.read_only = read_only || (fl & O_ACCMODE) == O_RDONLY;
+	err = lhc_vdev_blk_create(&f->be, f, ret, info);
+	if (err) {
+		free(f);
+		return err;
+	}
+	(*ret)->file = f;
+	return 0;
+}
