@@ -155,6 +155,13 @@ test(
 );
 
 test(
+  'network configuration: addresses, an IPv4 default route, a qdisc, sysctls (rtnetlink)',
+  withTimeout(120_000, async () => {
+    await runProgram(await buildProgram('netconf'));
+  }),
+);
+
+test(
   'an LKL program uses lkl_host_ops (threads, sem, mutex, TLS, timers) beside the kernel',
   withTimeout(180_000, async () => {
     await runProgram(await buildProgram('hostops'));

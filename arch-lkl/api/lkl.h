@@ -53,6 +53,24 @@ int lkl_if_up(int ifindex);
 int lkl_if_down(int ifindex);
 
 /*
+ * Network configuration (liblkl/netconf.c), over rtnetlink and /proc/sys.
+ * IPv4 addresses are in network byte order; IPv6 ones point at 16 bytes.
+ * All return 0 or a negative errno.
+ */
+int lkl_if_add_ip(int ifindex, int af, void *addr, unsigned int netprefix_len);
+int lkl_if_del_ip(int ifindex, int af, void *addr, unsigned int netprefix_len);
+int lkl_if_set_ipv4(int ifindex, unsigned int addr, unsigned int netmask_len);
+int lkl_if_set_ipv6(int ifindex, void *addr, unsigned int netprefix_len);
+int lkl_add_gateway(int af, void *gwaddr);
+int lkl_set_ipv4_gateway(unsigned int addr);
+int lkl_set_ipv6_gateway(void *addr);
+int lkl_add_neighbor(int ifindex, int af, void *addr, void *mac);
+int lkl_qdisc_add(int ifindex, const char *root, const char *type);
+void lkl_qdisc_parse_add(int ifindex, const char *entries);
+int lkl_sysctl(const char *path, const char *value);
+void lkl_sysctl_parse_write(const char *sysctls);
+
+/*
  * Disks (liblkl/disk.c). lkl_disk_add returns the disk id (>= 0) or a
  * negative errno; before lkl_start_kernel the disk is announced on the
  * kernel command line, after it the device is hot-added. lkl_mount_dev
