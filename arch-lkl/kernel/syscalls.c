@@ -176,47 +176,46 @@ static void call_fn(void)
 	c->done = true;
 }
 
-long lkl_syscall(long no, long *params)
+/*
+ * Run c in the kernel as the calling host thread's task (created on its
+ * first call), leaving through lhc_jmp_set so that a halt while inside
+ * returns here instead of stranding the thread in the scheduler.
+ */
+static long enter_kernel(struct lkl_call *c)
 {
 	struct lhc_jmpbuf jb;
-	struct lkl_call c = { .no = no, .params = params, .jb = &jb };
-	long ret;
+	long ret = lkl_cpu_get();
+
+	if (ret < 0)
+		return ret;
+	c->jb = &jb;
+	lkl_cur_call = c;
+	lhc_jmp_set(&jb, call_fn);
+	if (!c->done)
+		return -EINTR;	/* halted while inside: the kernel is gone */
+	current->thread.flags &= ~LKL_TF_INSYSCALL;
+	lkl_cpu_put();
+	return c->ret;
+}
+
+long lkl_syscall(long no, long *params)
+{
+	struct lkl_call c = { .no = no, .params = params };
 
 	if (no < 0 || no >= __NR_syscalls || !lkl_is_running())
 		return -ENOSYS;
 	if (no == __NR_exit || no == __NR_exit_group)
 		return -ENOSYS;	/* the host thread, not the kernel, ends it */
-
-	ret = lkl_cpu_get();
-	if (ret < 0)
-		return ret;
-	lkl_cur_call = &c;
-	lhc_jmp_set(&jb, call_fn);
-	if (!c.done)
-		return -EINTR;	/* halted while inside: the kernel is gone */
-	current->thread.flags &= ~LKL_TF_INSYSCALL;
-	lkl_cpu_put();
-	return c.ret;
+	return enter_kernel(&c);
 }
 
 /* Run fn(params) in the kernel as the calling host thread's task, exactly
  * as a syscall runs (arch entry points such as lkl_virtio_mmio_add). */
 long lkl_call_in_kernel(long (*fn)(long *params), long *params)
 {
-	struct lhc_jmpbuf jb;
-	struct lkl_call c = { .fn = fn, .params = params, .jb = &jb };
-	long ret;
+	struct lkl_call c = { .fn = fn, .params = params };
 
 	if (!lkl_is_running())
 		return -ENOSYS;
-	ret = lkl_cpu_get();
-	if (ret < 0)
-		return ret;
-	lkl_cur_call = &c;
-	lhc_jmp_set(&jb, call_fn);
-	if (!c.done)
-		return -EINTR;
-	current->thread.flags &= ~LKL_TF_INSYSCALL;
-	lkl_cpu_put();
-	return c.ret;
+	return enter_kernel(&c);
 }
