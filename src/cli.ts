@@ -7,10 +7,11 @@ import { doctor } from './commands/doctor.js';
 import { kernel } from './commands/kernel.js';
 import { conformance } from './commands/conformance.js';
 import { bench } from './commands/bench.js';
+import { fsCommand } from './commands/fs.js';
 import { badInput, renderError } from './core/errors.js';
 import { suggest } from './recipe/recipe.js';
 
-const COMMANDS: Command[] = [doctor, kernel, build, run, conformance, bench, cache];
+const COMMANDS: Command[] = [doctor, kernel, build, run, conformance, fsCommand, bench, cache];
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   verbose: { type: 'boolean', short: 'v', description: 'show every command run and its output' },

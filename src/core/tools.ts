@@ -67,6 +67,8 @@ export const TOOLS: ToolSpec[] = [
     probe: () => firstLine('mkfs.vfat', ['--help'], /mkfs\.fat (\d+\.\d+(?:\.\d+)?)/),
   },
   bin('mcopy', ['--version'], 'mtools', 'reads files back out of vfat images (disk tests)'),
+  bin('mkfs.ext4', ['-V'], 'e2fsprogs', 'ext4 disk images; e2fsck and debugfs check them (disk and fs tests)', /mke2fs (\d+\.\d+(?:\.\d+)?)/),
+  bin('sfdisk', ['--version'], 'fdisk', 'partitioned disk images (fs tests)'),
   bin('qemu-system-x86_64', ['--version'], 'qemu-system-x86', 'boots and verifies images'),
   {
     name: LINUX_SOURCE_PKG,
