@@ -1,7 +1,9 @@
 // The host tools the pipeline needs: how to find each one, its version, and its Debian package.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 import { LunikError } from './errors.js';
+import { cacheRoot } from './paths.js';
 
 export interface ToolSpec {
   name: string;
@@ -11,7 +13,33 @@ export interface ToolSpec {
   pkg: string;
   /** The tool's version, or undefined when it is missing. */
   probe: () => Promise<string | undefined>;
+  /**
+   * What changes when the tool is replaced (its binary's identity, or dpkg's
+   * database), so a probed version can be reused across runs; undefined
+   * when the tool is missing.
+   */
+  stamp: () => string | undefined;
 }
+
+function statStamp(file: string): string | undefined {
+  try {
+    const st = statSync(file);
+    return `${file}:${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The binary a command name runs, by the same PATH search as the shell. */
+function which(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const p = path.join(dir || '.', cmd);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+const DPKG_STATUS = '/var/lib/dpkg/status';
 
 async function firstLine(cmd: string, args: string[], pattern = /(\d+\.\d+(?:\.\d+)?)/): Promise<string | undefined> {
   try {
@@ -37,7 +65,16 @@ async function dpkgVersion(pkg: string): Promise<string | undefined> {
 }
 
 function bin(name: string, args: string[], pkg: string, purpose: string, pattern?: RegExp): ToolSpec {
-  return { name, pkg, purpose, probe: () => firstLine(name, args, pattern) };
+  return {
+    name,
+    pkg,
+    purpose,
+    probe: () => firstLine(name, args, pattern),
+    stamp: () => {
+      const p = which(name);
+      return p && statStamp(p);
+    },
+  };
 }
 
 /** The Linux source package the kernel stage builds from. */
@@ -56,6 +93,7 @@ export const TOOLS: ToolSpec[] = [
     pkg: 'libelf-dev',
     purpose: 'kernel build (objtool, resolve_btfids headers)',
     probe: async () => (existsSync('/usr/include/libelf.h') || existsSync('/usr/include/libelf/libelf.h') ? dpkgVersion('libelf-dev').then((v) => v ?? 'present') : undefined),
+    stamp: () => (existsSync('/usr/include/libelf.h') ? statStamp(DPKG_STATUS) : undefined),
   },
   bin('xz', ['--version'], 'xz-utils', 'unpacks the Linux source'),
   bin('cpio', ['--version'], 'cpio', 'initramfs archives'),
@@ -65,6 +103,10 @@ export const TOOLS: ToolSpec[] = [
     purpose: 'vfat disk images (disk tests, EFI system partitions)',
     // mkfs.vfat has no --version; its --help ends with "mkfs.fat 4.2 (...)"
     probe: () => firstLine('mkfs.vfat', ['--help'], /mkfs\.fat (\d+\.\d+(?:\.\d+)?)/),
+    stamp: () => {
+      const p = which('mkfs.vfat');
+      return p && statStamp(p);
+    },
   },
   bin('mcopy', ['--version'], 'mtools', 'reads files back out of vfat images (disk tests)'),
   bin('mkfs.ext4', ['-V'], 'e2fsprogs', 'ext4 disk images; e2fsck and debugfs check them (disk and fs tests)', /mke2fs (\d+\.\d+(?:\.\d+)?)/),
@@ -75,6 +117,7 @@ export const TOOLS: ToolSpec[] = [
     pkg: LINUX_SOURCE_PKG,
     purpose: 'the Linux 6.12 source the kernel library is built from',
     probe: async () => (existsSync(LINUX_SOURCE_TARBALL) ? dpkgVersion(LINUX_SOURCE_PKG) : undefined),
+    stamp: () => (existsSync(LINUX_SOURCE_TARBALL) ? `${statStamp(LINUX_SOURCE_TARBALL)}|${statStamp(DPKG_STATUS)}` : undefined),
   },
 ];
 
@@ -85,11 +128,52 @@ export function toolSpec(name: string): ToolSpec {
 }
 
 const versions = new Map<string, Promise<string | undefined>>();
+let remembered: Record<string, { stamp: string; version: string }> | undefined;
+const memoFile = () => path.join(cacheRoot(), 'host', 'tool-versions.json');
 
-/** Version of a tool, probed once per process. */
+function memo(): Record<string, { stamp: string; version: string }> {
+  if (!remembered) {
+    try {
+      remembered = JSON.parse(readFileSync(memoFile(), 'utf8')) as Record<string, { stamp: string; version: string }>;
+    } catch {
+      remembered = {};
+    }
+  }
+  return remembered;
+}
+
+function remember(name: string, stamp: string, version: string): void {
+  const m = memo();
+  m[name] = { stamp, version };
+  try {
+    mkdirSync(path.dirname(memoFile()), { recursive: true });
+    const tmp = `${memoFile()}.${process.pid}`;
+    writeFileSync(tmp, JSON.stringify(m));
+    renameSync(tmp, memoFile());
+  } catch {
+    // only costs a probe next time
+  }
+}
+
+/**
+ * Version of a tool: probed once per process, and reused across runs while
+ * the tool's stamp (binary identity, dpkg database) is unchanged — probing
+ * spawns each tool, which a warm build should not pay for.
+ */
 export function toolVersion(name: string): Promise<string | undefined> {
   let v = versions.get(name);
-  if (!v) versions.set(name, (v = toolSpec(name).probe()));
+  if (!v) {
+    const spec = toolSpec(name);
+    const stamp = spec.stamp();
+    const known = stamp !== undefined ? memo()[name] : undefined;
+    v = known && known.stamp === stamp ? Promise.resolve(known.version) : spec.probe();
+    if (stamp !== undefined && !(known && known.stamp === stamp))
+      v = v.then((version) => {
+        if (version !== undefined) remember(name, stamp, version);
+        return version;
+      });
+    versions.set(name, v);
+  }
   return v;
 }
 
