@@ -10,6 +10,7 @@ import { makeReporter } from '../core/progress.js';
 import { runStages } from '../core/runner.js';
 import { suggest } from '../recipe/recipe.js';
 import { DEFAULT_FRAGMENTS, kernelStage, resolveFragments } from '../stages/kernel.js';
+import { fsToolPath } from './fs.js';
 import type { Command, Globals } from './command.js';
 
 interface KernelFigures {
@@ -69,12 +70,69 @@ async function benchKernel(runs: number, g: Globals, json: boolean): Promise<num
   }
 }
 
-const SUBJECTS = ['kernel'];
+/** Seconds one run of a command takes (it must succeed). */
+async function timed(file: string, args: string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const r = await execa(file, args, { reject: false, all: true, timeout: 600_000 });
+  if (r.exitCode !== 0) throw new LunikError({ where: 'bench', message: `${path.basename(file)} ${args.join(' ').slice(0, 120)} failed (exit ${r.exitCode})`, context: String(r.all).split('\n').slice(-5) });
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/**
+ * File-system throughput through the kernel library (lunik-fs copying a
+ * 256 MiB file into and out of an ext4 image) against the host's cp of the
+ * same file, both ending with the data on disk (cp is followed by sync).
+ */
+async function benchDevices(runs: number, g: Globals, json: boolean): Promise<number> {
+  const tool = await fsToolPath(g);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lunik-bench-dev-'));
+  const mib = 256;
+  try {
+    const src = path.join(dir, 'data.bin');
+    const img = path.join(dir, 'disk.img');
+    await execa('dd', ['if=/dev/urandom', `of=${src}`, 'bs=1M', `count=${mib}`, 'status=none']);
+    const host: number[] = [];
+    const into: number[] = [];
+    const out: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      process.stderr.write(`bench: devices run ${i + 1}/${runs}\n`);
+      await fs.rm(img, { force: true });
+      await execa('truncate', ['-s', `${mib * 2 + 64}M`, img]);
+      await execa('mkfs.ext4', ['-q', '-F', img]);
+      await execa('sync');
+      host.push(await timed('sh', ['-c', 'cp "$1" "$2" && sync', 'sh', src, path.join(dir, `copy-${i}.bin`)]));
+      await fs.rm(path.join(dir, `copy-${i}.bin`));
+      into.push(await timed(tool, [img, 'cp', src, ':/data.bin']));
+      await execa('sync');
+      out.push(await timed(tool, [img, 'cp', ':/data.bin', path.join(dir, 'back.bin')]));
+      await fs.rm(path.join(dir, 'back.bin'));
+    }
+    const rate = (xs: number[]) => mib / median(xs);
+    const m = { host_cp_mibs: rate(host), fs_in_mibs: rate(into), fs_out_mibs: rate(out) };
+    if (json) {
+      process.stdout.write(JSON.stringify({ runs, median: m }) + '\n');
+      return 0;
+    }
+    process.stdout.write(
+      [
+        `devices: file system through the kernel library vs host, ${mib} MiB file, median of ${runs} run${runs > 1 ? 's' : ''}`,
+        `  host cp + sync                         ${m.host_cp_mibs.toFixed(0)} MiB/s`,
+        `  lunik-fs cp into an ext4 image         ${m.fs_in_mibs.toFixed(0)} MiB/s   ratio ${(m.fs_in_mibs / m.host_cp_mibs).toFixed(2)}   target ≥ 0.5`,
+        `  lunik-fs cp out of an ext4 image       ${m.fs_out_mibs.toFixed(0)} MiB/s   ratio ${(m.fs_out_mibs / m.host_cp_mibs).toFixed(2)}   target ≥ 0.5`,
+      ].join('\n') + '\n',
+    );
+    return 0;
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+const SUBJECTS = ['kernel', 'devices'];
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'measure speed and size against a baseline in the same run (kernel)',
-  usage: 'lunik bench kernel [--runs N] [--json]',
+  summary: 'measure speed and size against a baseline in the same run (kernel, devices)',
+  usage: 'lunik bench kernel|devices [--runs N] [--json]',
   options: {
     runs: { type: 'string', valueName: 'N', description: 'repeat and report medians (default 3)' },
     json: { type: 'boolean', description: 'print the figures as JSON' },
@@ -85,6 +143,7 @@ export const bench: Command = {
     const runs = Number(values.runs ?? 3);
     if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw badInput('bench', `bad --runs "${values.runs}"`, 'give a whole number from 1 to 50');
     if (subject === 'kernel') return benchKernel(runs, g, !!values.json);
+    if (subject === 'devices') return benchDevices(runs, g, !!values.json);
     throw badInput('bench', `unknown benchmark "${subject}"${suggest(subject, SUBJECTS)}`, `use one of: ${SUBJECTS.join(', ')}`);
   },
 };
