@@ -220,7 +220,7 @@ void lkl_qdisc_parse_add(int ifindex, const char *entries)
 /* Write value to /proc/sys/<path> (e.g. "net/ipv4/ip_forward"), mounting proc if needed. */
 int lkl_sysctl(const char *path, const char *value)
 {
-	char file[256];
+	char file[256] = { 0 }; /* the kernel reads path strings a word at a time */
 	long fd, n;
 	int ret;
 

@@ -88,6 +88,46 @@ long lkl_umount_dev(unsigned int disk_id, unsigned int part, int flags,
 int lkl_get_virtio_blkdev(int disk_id, unsigned int part, unsigned int *pdevid);
 
 /*
+ * Network devices (liblkl/netdev.c), LKL's API. The creators return NULL
+ * for a missing name or a negative fd; problems with the host resource
+ * itself (no such interface, no permission, a closed fd) are reported by
+ * lkl_netdev_add as a negative errno. lkl_netdev_add returns the netdev id
+ * (>= 0); before lkl_start_kernel the device is announced on the command
+ * line, after it it is hot-added. lkl_netdev_get_ifindex gives the kernel
+ * interface of a netdev id (found by its MAC).
+ *
+ * lkl_netdev_tap_create    TAP interface ifname (IFF_TAP | IFF_NO_PI);
+ *                          offload: virtio-net feature bits (CSUM,
+ *                          GUEST_CSUM, HOST/GUEST_TSO4/6) wanted, reduced
+ *                          to what the host supports (IFF_VNET_HDR).
+ * lkl_netdev_raw_create    AF_PACKET socket bound to host interface ifname.
+ * lkl_netdev_socket_create (lunik) a connected socket fd, which stays the
+ *                          caller's: framing LKL_NETDEV_STREAM (every frame
+ *                          after a 4-byte big-endian length, as QEMU's
+ *                          -netdev stream) or LKL_NETDEV_DGRAM (one frame
+ *                          per datagram, as -netdev dgram); mtu 0 = 1500.
+ * lkl_netdev_stream_create (lunik) the same over "unix:PATH" (connect),
+ *                          "listen:PATH" (wait for one peer) or, framing
+ *                          LKL_NETDEV_DGRAM, "udp:HOST:PORT:LOCALPORT".
+ */
+#define LKL_NETDEV_STREAM 1
+#define LKL_NETDEV_DGRAM 2
+#define LKL_VIRTIO_NET_F_CSUM 0
+#define LKL_VIRTIO_NET_F_GUEST_CSUM 1
+#define LKL_VIRTIO_NET_F_GUEST_TSO4 7
+#define LKL_VIRTIO_NET_F_GUEST_TSO6 8
+#define LKL_VIRTIO_NET_F_HOST_TSO4 11
+#define LKL_VIRTIO_NET_F_HOST_TSO6 12
+struct lkl_netdev *lkl_netdev_tap_create(const char *ifname, int offload);
+struct lkl_netdev *lkl_netdev_raw_create(const char *ifname);
+struct lkl_netdev *lkl_netdev_socket_create(int fd, int framing, int mtu);
+struct lkl_netdev *lkl_netdev_stream_create(const char *spec, int framing, int mtu);
+int lkl_netdev_add(struct lkl_netdev *nd, struct lkl_netdev_args *args);
+void lkl_netdev_remove(int id);
+void lkl_netdev_free(struct lkl_netdev *nd);
+int lkl_netdev_get_ifindex(int id);
+
+/*
  * virtio-mmio devices after boot (arch): register or remove a device whose
  * registers the platform emulates at [base, base + size) with IRQ line irq
  * (from lhc_vdev_*_create). 0 or a negative errno.

@@ -120,6 +120,43 @@ struct lkl_dev_blk_ops {
 	int (*request)(struct lkl_disk disk, struct lkl_blk_req *req);
 };
 
+/*
+ * Network devices (LKL-compatible). A netdev is served by the platform's
+ * virtio-net emulation; the kernel drives it with its own virtio_net
+ * driver. The creators in <lkl.h> (lkl_netdev_tap_create, ..._raw_create,
+ * ..._socket_create, ..._stream_create) make netdevs over host links
+ * that the platform opens; an LKL program may instead fill ops itself.
+ */
+struct lkl_dev_net_ops;
+
+struct lkl_netdev {
+	struct lkl_dev_net_ops *ops;
+	int id;
+	unsigned char has_vnet_hdr : 1;
+};
+
+#define LKL_DEV_NET_POLL_RX 1
+#define LKL_DEV_NET_POLL_TX 2
+#define LKL_DEV_NET_POLL_HUP 4
+
+struct lkl_dev_net_ops {
+	/* send one frame (with a struct virtio_net_hdr_v1 in front if
+	 * has_vnet_hdr): bytes sent, or < 0 to retry after poll says TX */
+	int (*tx)(struct lkl_netdev *nd, struct iovec *iov, int cnt);
+	/* receive one frame: its length, or < 0 for "none now" */
+	int (*rx)(struct lkl_netdev *nd, struct iovec *iov, int cnt);
+	/* block until rx or tx may succeed; LKL_DEV_NET_POLL_* bits */
+	int (*poll)(struct lkl_netdev *nd);
+	/* make poll return LKL_DEV_NET_POLL_HUP */
+	void (*poll_hup)(struct lkl_netdev *nd);
+	void (*free)(struct lkl_netdev *nd);
+};
+
+struct lkl_netdev_args {
+	void *mac;	      /* 6 bytes, or NULL: a random local MAC */
+	unsigned int offload; /* virtio-net feature bits (1 << LKL_VIRTIO_NET_F_*) to offer */
+};
+
 #ifdef __cplusplus
 }
 #endif

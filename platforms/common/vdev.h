@@ -107,6 +107,36 @@ int lunik_vdev_blk_init(struct vdev_blk *b, const struct lhc_blk_backend *be,
 		  void *ctx, const char *serial);
 void lunik_vdev_blk_fini(struct vdev_blk *b);
 
+/* ---- virtio-net ----------------------------------------------------- */
+
+struct vdev_net {
+	struct vdev dev;
+	const struct lhc_net_backend *be;
+	void *ctx;
+	/* raise the device's IRQ line from a device thread (no lock held) */
+	void (*raise)(void *arg);
+	void *raise_arg;
+	struct lhc_thread *rx_thread, *tx_thread;
+	struct lhc_sem *rx_kick, *tx_kick;
+	int stop; /* atomic */
+	int rx_starved;	/* the rx thread waits for buffers on rx_kick */
+	int tx_blocked;	/* tx said EAGAIN: the tx thread retries the chain below */
+	int link_down;
+	uint16_t tx_head;
+	int tx_n;
+	struct vdev_seg tx_segs[VDEV_MAX_SEGS];
+	uint8_t mac[6];
+	uint32_t mtu;
+};
+
+/* A virtio-net device over be/ctx with an rx and a tx-retry thread, which
+ * call raise(raise_arg) to raise the IRQ. 0, LHC_EINVAL, LHC_ENOMEM or
+ * lhc_thread_create's error. */
+int lunik_vdev_net_init(struct vdev_net *n, const struct lhc_net_backend *be,
+			void *ctx, void (*raise)(void *), void *raise_arg);
+/* Stops the threads (poll_hup) and frees the transport. */
+void lunik_vdev_net_fini(struct vdev_net *n);
+
 /* Freestanding helpers (the compiler's builtins). */
 #define vdev_memcpy __builtin_memcpy
 #define vdev_memset __builtin_memset

@@ -31,6 +31,12 @@ void posix_timer_stop(void);
  * (when they fit in len) and return the length they need. */
 size_t posix_vdev_cmdline(char *buf, size_t len);
 
+/* vdev.c / net.c: a host network backend belongs to its device and is
+ * freed (after the device's threads stopped) by lhc_vdev_destroy. */
+struct lhc_vdev;
+void posix_vdev_set_host_net(struct lhc_vdev *v, void *host_net);
+void posix_net_host_free(void *host_net);
+
 /* exit.c: print "lunik: <what>: <errno text>" and abort; for host calls that
  * the contract says cannot fail. */
 void posix_die(const char *what, int err) __attribute__((noreturn));

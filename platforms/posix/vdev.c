@@ -24,25 +24,27 @@ struct host_file {
 };
 
 struct lhc_vdev {
-	struct vdev_blk blk;
+	int is_net;
+	union {
+		struct vdev_blk blk;
+		struct vdev_net net;
+	};
 	int slot;
 	int ready; /* set under slots_lock once the device is initialised */
 	struct host_file *file; /* lhc_vdev_blk_create_host only */
+	void *host_net; /* lhc_vdev_net_create_host only (net.c) */
 };
 
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lhc_vdev *slots[NSLOTS];
 
-int lhc_vdev_blk_create(const struct lhc_blk_backend *be, void *ctx,
-			struct lhc_vdev **ret, struct lhc_vdev_info *info)
+/* A fresh device with a reserved slot (not reachable by address until
+ * ready is set): 0, LHC_ENOMEM or LHC_EAGAIN. */
+static int slot_reserve(struct lhc_vdev **ret)
 {
-	struct lhc_vdev *v;
-	char serial[21];
-	int err, i;
+	struct lhc_vdev *v = calloc(1, sizeof(*v));
+	int i;
 
-	if (!ret || !info)
-		return LHC_EINVAL;
-	v = calloc(1, sizeof(*v));
 	if (!v)
 		return LHC_ENOMEM;
 	pthread_mutex_lock(&slots_lock);
@@ -54,26 +56,83 @@ int lhc_vdev_blk_create(const struct lhc_blk_backend *be, void *ctx,
 		return LHC_EAGAIN;
 	}
 	v->slot = i;
-	slots[i] = v; /* reserved; not reachable by address until ready */
+	slots[i] = v;
 	pthread_mutex_unlock(&slots_lock);
+	*ret = v;
+	return 0;
+}
+
+static void slot_release(struct lhc_vdev *v)
+{
+	pthread_mutex_lock(&slots_lock);
+	slots[v->slot] = NULL;
+	pthread_mutex_unlock(&slots_lock);
+	free(v);
+}
+
+static void slot_ready(struct lhc_vdev *v, struct lhc_vdev_info *info)
+{
+	pthread_mutex_lock(&slots_lock);
+	v->ready = 1;
+	pthread_mutex_unlock(&slots_lock);
+	info->base = LHC_IOMEM_BASE + (uint64_t)v->slot * VDEV_WINDOW_SIZE;
+	info->size = VDEV_WINDOW_SIZE;
+	info->irq = v->slot + 2;
+}
+
+static void net_raise(void *arg)
+{
+	struct lhc_vdev *v = arg;
+
+	if (posix_upcalls && posix_upcalls->irq_raise)
+		posix_upcalls->irq_raise(v->slot + 2);
+}
+
+int lhc_vdev_net_create(const struct lhc_net_backend *be, void *ctx,
+			struct lhc_vdev **ret, struct lhc_vdev_info *info)
+{
+	struct lhc_vdev *v;
+	int err;
+
+	if (!ret || !info)
+		return LHC_EINVAL;
+	err = slot_reserve(&v);
+	if (err)
+		return err;
+	v->is_net = 1;
+	err = lunik_vdev_net_init(&v->net, be, ctx, net_raise, v);
+	if (err) {
+		slot_release(v);
+		return err;
+	}
+	slot_ready(v, info);
+	*ret = v;
+	return 0;
+}
+
+int lhc_vdev_blk_create(const struct lhc_blk_backend *be, void *ctx,
+			struct lhc_vdev **ret, struct lhc_vdev_info *info)
+{
+	struct lhc_vdev *v;
+	char serial[21];
+	int err, i;
+
+	if (!ret || !info)
+		return LHC_EINVAL;
+	err = slot_reserve(&v);
+	if (err)
+		return err;
+	i = v->slot;
 
 	/* The serial names the window, so the caller can find the disk. */
 	snprintf(serial, sizeof(serial), "lhc-%llx",
 		 (unsigned long long)(LHC_IOMEM_BASE + (uint64_t)i * VDEV_WINDOW_SIZE));
 	err = lunik_vdev_blk_init(&v->blk, be, ctx, serial);
 	if (err) {
-		pthread_mutex_lock(&slots_lock);
-		slots[i] = NULL;
-		pthread_mutex_unlock(&slots_lock);
-		free(v);
+		slot_release(v);
 		return err;
 	}
-	pthread_mutex_lock(&slots_lock);
-	v->ready = 1;
-	pthread_mutex_unlock(&slots_lock);
-	info->base = LHC_IOMEM_BASE + (uint64_t)i * VDEV_WINDOW_SIZE;
-	info->size = VDEV_WINDOW_SIZE;
-	info->irq = i + 2;
+	slot_ready(v, info);
 	*ret = v;
 	return 0;
 }
@@ -85,7 +144,12 @@ void lhc_vdev_destroy(struct lhc_vdev *v)
 	pthread_mutex_lock(&slots_lock);
 	slots[v->slot] = NULL;
 	pthread_mutex_unlock(&slots_lock);
-	lunik_vdev_blk_fini(&v->blk);
+	if (v->is_net) {
+		lunik_vdev_net_fini(&v->net);
+		posix_net_host_free(v->host_net);
+	} else {
+		lunik_vdev_blk_fini(&v->blk);
+	}
 	free(v->file);
 	free(v);
 }
@@ -109,7 +173,7 @@ int lhc_iomem_access(uint64_t addr, void *val, int size, int write)
 		return LHC_EINVAL;
 	if ((addr - LHC_IOMEM_BASE) % VDEV_WINDOW_SIZE + (uint64_t)size > VDEV_WINDOW_SIZE)
 		return LHC_EINVAL;
-	err = lunik_vdev_mmio_access(&v->blk.dev, (uint32_t)((addr - LHC_IOMEM_BASE) % VDEV_WINDOW_SIZE),
+	err = lunik_vdev_mmio_access(v->is_net ? &v->net.dev : &v->blk.dev, (uint32_t)((addr - LHC_IOMEM_BASE) % VDEV_WINDOW_SIZE),
 			       val, size, write, &raise);
 	if (!err && raise && posix_upcalls && posix_upcalls->irq_raise)
 		posix_upcalls->irq_raise(v->slot + 2);
@@ -245,4 +309,9 @@ int lhc_vdev_blk_create_host(long handle, int read_only, struct lhc_vdev **ret,
 	}
 	(*ret)->file = f;
 	return 0;
+}
+
+void posix_vdev_set_host_net(struct lhc_vdev *v, void *h)
+{
+	v->host_net = h;
 }

@@ -299,6 +299,80 @@ int lhc_vdev_blk_create(const struct lhc_blk_backend *be, void *ctx,
 int lhc_vdev_blk_create_host(long handle, int read_only, struct lhc_vdev **ret,
 			     struct lhc_vdev_info *info);
 
+/*
+ * A network backend (virtio-net, device id 1), part of LHC_CAP_VDEV;
+ * docs/hypercall.md section 15, "Network devices". The platform calls tx on
+ * the thread that notified the transmit queue (or its tx-retry thread) and
+ * rx on its rx thread; rx and tx of one device may run concurrently, each
+ * one at a time; poll may run on both device threads at once. Neither tx
+ * nor rx may block. Frames carry a struct virtio_net_hdr_v1 (12 bytes) in
+ * front iff vnet_hdr is non-zero.
+ */
+#define LHC_NET_POLL_RX 1  /* rx may now return a frame */
+#define LHC_NET_POLL_TX 2  /* tx may now accept a frame */
+#define LHC_NET_POLL_HUP 4 /* the link is gone, or poll_hup was called */
+#define LHC_NET_HDR_LEN 12 /* sizeof(struct virtio_net_hdr_v1) */
+
+struct lhc_net_backend {
+	/* Send exactly one frame, the concatenation of iov[0..count). 0, or
+	 * LHC_EAGAIN (not sent, retry after poll reports LHC_NET_POLL_TX), or
+	 * LHC_EIO (dropped). */
+	int (*tx)(void *ctx, const struct lhc_iovec *iov, int count);
+	/* Receive exactly one frame into iov[0..count): its length in bytes
+	 * (>= 0), or a negated code: -LHC_EAGAIN "none now" (nothing
+	 * consumed), -LHC_ERANGE (a frame longer than iov: consumed and
+	 * dropped), -LHC_EIO (hang-up: the link is gone). */
+	long (*rx)(void *ctx, const struct lhc_iovec *iov, int count);
+	/* Block until one of events (LHC_NET_POLL_RX | _TX) may succeed, or
+	 * until hang-up / poll_hup; returns the LHC_NET_POLL_* bits that
+	 * hold (at least one). */
+	int (*poll)(void *ctx, int events);
+	/* Make a poll in progress, and every later one, return
+	 * LHC_NET_POLL_HUP. Any thread. */
+	void (*poll_hup)(void *ctx);
+	uint8_t mac[6];
+	int has_mac;      /* non-zero: the device offers VIRTIO_NET_F_MAC */
+	uint32_t mtu;     /* non-zero: the device offers VIRTIO_NET_F_MTU */
+	int vnet_hdr;     /* frames carry the 12-byte header (see above) */
+	uint32_t offload; /* with vnet_hdr: LHC_NET_OFF_* the backend accepts */
+};
+
+#define LHC_NET_OFF_CSUM 1 /* partial checksums both ways */
+#define LHC_NET_OFF_TSO4 2 /* TCPv4 segmentation offload both ways */
+#define LHC_NET_OFF_TSO6 4 /* TCPv6 segmentation offload both ways */
+
+/*
+ * Create a virtio-net device over be/ctx (both the caller's, valid until
+ * lhc_vdev_destroy returns); it starts device threads that poll the
+ * backend (lhc_vdev_destroy calls poll_hup and joins them). Errors as
+ * lhc_vdev_blk_create (LHC_EINVAL: be or a callback NULL, offload without
+ * vnet_hdr).
+ */
+int lhc_vdev_net_create(const struct lhc_net_backend *be, void *ctx,
+			struct lhc_vdev **ret, struct lhc_vdev_info *info);
+
+/* Host backends for lhc_vdev_net_create_host. */
+#define LHC_NET_HOST_STREAM 1 /* connected stream socket: 4-byte BE length */
+#define LHC_NET_HOST_DGRAM 2  /* datagram socket: one frame per datagram */
+#define LHC_NET_HOST_TAP 3    /* spec: TAP interface name */
+#define LHC_NET_HOST_RAW 4    /* spec: host interface (AF_PACKET) */
+
+/*
+ * Optional (LHC_ENOSYS where the platform has none): a virtio-net device
+ * over a host link. STREAM/DGRAM: handle is an already connected socket
+ * (it stays the caller's) or, with handle -1, spec is "unix:PATH",
+ * "listen:PATH" or "udp:HOST:PORT:LOCALPORT". TAP/RAW: spec names the
+ * interface, handle is ignored. offload (LHC_NET_OFF_*) applies to TAP
+ * only and is reduced to what the host supports. mtu 0 means 1500. mac
+ * NULL leaves the MAC to the kernel. LHC_ENOENT: no such interface or
+ * path; LHC_EINVAL: bad handle, kind or spec; LHC_EPERM; and those of
+ * lhc_vdev_net_create.
+ */
+int lhc_vdev_net_create_host(int kind, const char *spec, long handle,
+			     uint32_t offload, uint32_t mtu,
+			     const uint8_t *mac, struct lhc_vdev **ret,
+			     struct lhc_vdev_info *info);
+
 /* Remove a device; its window and IRQ line become free. The kernel MUST
  * have stopped using it. NULL does nothing. */
 void lhc_vdev_destroy(struct lhc_vdev *dev);
