@@ -108,7 +108,8 @@ async function benchDevices(runs: number, g: Globals, json: boolean): Promise<nu
       await fs.rm(path.join(dir, 'back.bin'));
     }
     const rate = (xs: number[]) => mib / median(xs);
-    const m = { host_cp_mibs: rate(host), fs_in_mibs: rate(into), fs_out_mibs: rate(out) };
+    const link = await linkFigures(runs, g, dir);
+    const m = { host_cp_mibs: rate(host), fs_in_mibs: rate(into), fs_out_mibs: rate(out), ...link };
     if (json) {
       process.stdout.write(JSON.stringify({ runs, median: m }) + '\n');
       return 0;
@@ -119,12 +120,42 @@ async function benchDevices(runs: number, g: Globals, json: boolean): Promise<nu
         `  host cp + sync                         ${m.host_cp_mibs.toFixed(0)} MiB/s`,
         `  lunik-fs cp into an ext4 image         ${m.fs_in_mibs.toFixed(0)} MiB/s   ratio ${(m.fs_in_mibs / m.host_cp_mibs).toFixed(2)}   target ≥ 0.5`,
         `  lunik-fs cp out of an ext4 image       ${m.fs_out_mibs.toFixed(0)} MiB/s   ratio ${(m.fs_out_mibs / m.host_cp_mibs).toFixed(2)}   target ≥ 0.5`,
+        `devices: TCP between two kernel instances over a socket-pair link vs host loopback TCP, 256 MiB`,
+        `  host loopback TCP                      ${m.host_loopback_mibs.toFixed(0)} MiB/s`,
+        `  kernel <-> kernel, stream link         ${m.link_mibs.toFixed(0)} MiB/s = ${((m.link_mibs * 8 * 1.048576) / 1000).toFixed(2)} Gbit/s   ratio ${(m.link_mibs / m.host_loopback_mibs).toFixed(2)}   target ≥ 1 Gbit/s`,
       ].join('\n') + '\n',
     );
     return 0;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The link figure: test/kernel/netlink.c's throughput mode joins two kernel
+ * instances in two processes over a socketpair (QEMU stream framing) and
+ * counts 256 MiB of TCP; its loopback mode does the same over the host's
+ * own loopback. One program, so both sides are measured the same way.
+ */
+async function linkFigures(runs: number, g: Globals, dir: string): Promise<{ link_mibs: number; host_loopback_mibs: number }> {
+  const prefix = await kernelPrefix(g);
+  const bin = path.join(dir, 'netlink');
+  const cc = await execa('gcc', ['-O2', `-I${path.join(prefix, 'include')}`, path.join(repoRoot(), 'test/kernel/netlink.c'), path.join(prefix, 'lib/liblkl.a'), '-lpthread', '-o', bin], { reject: false, all: true });
+  if (cc.exitCode !== 0) throw new LunikError({ where: 'bench', message: 'test/kernel/netlink.c does not compile against the kernel library', context: String(cc.all).split('\n').slice(0, 6) });
+  const figure = async (mode: string) => {
+    const r = await execa(bin, [mode, '256'], { reject: false, all: true, timeout: 300_000 });
+    const m = /= ([\d.]+) MiB\/s/.exec(String(r.stdout));
+    if (r.exitCode !== 0 || !m) throw new LunikError({ where: 'bench', message: `the ${mode} throughput run failed (exit ${r.exitCode})`, context: String(r.all).split('\n').slice(-6) });
+    return Number(m[1]);
+  };
+  const link: number[] = [];
+  const loop: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    process.stderr.write(`bench: link run ${i + 1}/${runs}\n`);
+    link.push(await figure('pair'));
+    loop.push(await figure('loopback'));
+  }
+  return { link_mibs: median(link), host_loopback_mibs: median(loop) };
 }
 
 const SUBJECTS = ['kernel', 'devices'];
