@@ -36,7 +36,7 @@ function mainHelp(): string {
     'usage: lunik <command> [options]',
     '',
     'commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${c.summary}`),
     '',
     'options for every command:',
     ...optionLines(GLOBAL_OPTIONS),

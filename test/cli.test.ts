@@ -9,7 +9,7 @@ test(
   withTimeout(60_000, async () => {
     const r = await execa('npx', ['lunik', '--help'], { cwd: ROOT, reject: false });
     assert.is(r.exitCode, 0);
-    for (const c of ['doctor', 'build', 'run', 'cache']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['doctor', 'kernel', 'build', 'run', 'conformance', 'fs', 'bench', 'cache']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
     assert.match(r.stdout, /--verbose/);
   }),
 );
