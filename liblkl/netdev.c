@@ -166,14 +166,20 @@ int lkl_netdev_add(struct lkl_netdev *nd, struct lkl_netdev_args *args)
 
 	if (!nd || !nd->ops)
 		return -LKL_EINVAL;
-	for (id = 0; id < MAX_NETDEVS; id++)
-		if (!netdevs[id].used) {
+	/* claim a record (used 2: being set up) before filling it in */
+	for (id = 0; id < MAX_NETDEVS; id++) {
+		int free_ = 0;
+
+		if (__atomic_compare_exchange_n(&netdevs[id].used, &free_, 2, 0,
+						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 			r = &netdevs[id];
 			break;
 		}
+	}
 	if (!r)
 		return -LKL_ENOSPC;
-	memset(r, 0, sizeof(*r));
+	memset((char *)r + __builtin_offsetof(struct netdev_rec, nd), 0,
+	       sizeof(*r) - __builtin_offsetof(struct netdev_rec, nd));
 	r->nd = nd;
 	if (args && args->mac)
 		memcpy(r->mac, args->mac, 6);
@@ -194,8 +200,10 @@ int lkl_netdev_add(struct lkl_netdev *nd, struct lkl_netdev_args *args)
 		err = lhc_vdev_net_create_host(h->kind, h->spec[0] ? h->spec : NULL, h->handle,
 					       off, h->mtu, r->mac, &r->vdev, &r->info);
 	} else {
-		if (!nd->ops->tx || !nd->ops->rx || !nd->ops->poll || !nd->ops->poll_hup)
+		if (!nd->ops->tx || !nd->ops->rx || !nd->ops->poll || !nd->ops->poll_hup) {
+			__atomic_store_n(&r->used, 0, __ATOMIC_RELEASE);
 			return -LKL_EINVAL;
+		}
 		r->be.tx = ops_tx;
 		r->be.rx = ops_rx;
 		r->be.poll = ops_poll;
@@ -213,18 +221,21 @@ int lkl_netdev_add(struct lkl_netdev *nd, struct lkl_netdev_args *args)
 		}
 		err = lhc_vdev_net_create(&r->be, r, &r->vdev, &r->info);
 	}
-	if (err)
+	if (err) {
+		__atomic_store_n(&r->used, 0, __ATOMIC_RELEASE);
 		return -err;
+	}
 	if (lkl_is_running()) {
 		long ret = lkl_virtio_mmio_add(r->info.base, r->info.size, r->info.irq);
 
 		if (ret < 0) {
 			lhc_vdev_destroy(r->vdev);
+			__atomic_store_n(&r->used, 0, __ATOMIC_RELEASE);
 			return (int)ret;
 		}
 	}
-	r->used = 1;
 	nd->id = id;
+	__atomic_store_n(&r->used, 1, __ATOMIC_RELEASE);
 	return id;
 }
 
@@ -232,7 +243,8 @@ void lkl_netdev_remove(int id)
 {
 	struct netdev_rec *r;
 
-	if (id < 0 || id >= MAX_NETDEVS || !netdevs[id].used)
+	if (id < 0 || id >= MAX_NETDEVS ||
+	    __atomic_load_n(&netdevs[id].used, __ATOMIC_ACQUIRE) != 1)
 		return;
 	r = &netdevs[id];
 	/* a device the kernel knows must leave it first */
@@ -240,7 +252,7 @@ void lkl_netdev_remove(int id)
 		return;
 	lhc_vdev_destroy(r->vdev);
 	r->nd->id = -1;
-	r->used = 0;
+	__atomic_store_n(&r->used, 0, __ATOMIC_RELEASE);
 }
 
 void lkl_netdev_free(struct lkl_netdev *nd)
@@ -265,7 +277,8 @@ int lkl_netdev_get_ifindex(int id)
 	long sock;
 	int ret = -LKL_ENOENT;
 
-	if (id < 0 || id >= MAX_NETDEVS || !netdevs[id].used)
+	if (id < 0 || id >= MAX_NETDEVS ||
+	    __atomic_load_n(&netdevs[id].used, __ATOMIC_ACQUIRE) != 1)
 		return -LKL_EINVAL;
 	sock = lkl_sys_socket(LKL_AF_INET, LKL_SOCK_DGRAM, 0);
 	if (sock < 0)

@@ -36,6 +36,10 @@ struct vdev_type {
 	void (*config_read)(struct vdev *d, uint32_t off, void *buf, int len);
 	/* Process what the driver made available on queue q. */
 	void (*notify)(struct vdev *d, struct vdev_queue *q);
+	/* Optional: forget device state tied to queue q (being reset or
+	 * unreadied), or to all queues when q is 0 (device reset). Called
+	 * under the device lock before the transport clears the queue. */
+	void (*reset)(struct vdev *d, struct vdev_queue *q);
 };
 
 struct vdev {

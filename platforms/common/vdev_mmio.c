@@ -62,6 +62,8 @@ void lunik_vdev_fini(struct vdev *d)
 
 static void reset(struct vdev *d)
 {
+	if (d->type->reset)
+		d->type->reset(d, 0);
 	d->guest_features = 0;
 	d->dev_feat_sel = d->drv_feat_sel = d->queue_sel = 0;
 	d->status = 0;
@@ -250,13 +252,19 @@ static void reg_write(struct vdev *d, uint32_t off, uint32_t v)
 	case R_QUEUE_READY:
 		if (q) {
 			q->ready = v == 1 && q->num && q->desc && q->avail && q->used;
-			if (!q->ready)
+			if (!q->ready) {
+				if (d->type->reset)
+					d->type->reset(d, q);
 				q->last_avail = q->used_idx = 0;
+			}
 		}
 		break;
 	case R_QUEUE_RESET:
-		if (q && v == 1)
+		if (q && v == 1) {
+			if (d->type->reset)
+				d->type->reset(d, q);
 			vdev_memset(q, 0, sizeof(*q));
+		}
 		break;
 	case R_QUEUE_NOTIFY: notify(d, v & 0xffff); break;
 	case R_INT_ACK: d->isr &= ~v; break;

@@ -266,12 +266,23 @@ static void tx_thread(void *arg)
 			r = n->be->poll(n->ctx, LHC_NET_POLL_TX);
 			if (r & LHC_NET_POLL_HUP) {
 				/* drop what is queued: nobody will take it */
+				struct vdev_queue *q = &d->q[TXQ];
+
 				lhc_mutex_lock(d->lock);
+				d->irq_wanted = 0;
 				if (n->tx_blocked) {
 					n->tx_blocked = 0;
-					lunik_vdev_queue_push(d, &d->q[TXQ], n->tx_head, 0);
+					if (q->ready && q->num)
+						lunik_vdev_queue_push(d, q, n->tx_head, 0);
 				}
+				want = d->irq_wanted;
+				d->irq_wanted = 0;
+				raise_if(n, want, INT_USED);
 				lhc_mutex_unlock(d->lock);
+				if (want)
+					n->raise(n->raise_arg);
+				if (!STOPPED(n))
+					link_lost(n);
 				while (!STOPPED(n))
 					lhc_sem_down(n->tx_kick);
 				return;
@@ -308,6 +319,8 @@ static void net_notify(struct vdev *d, struct vdev_queue *q)
 		struct vdev_seg segs[4];
 		int k;
 
+		if (!q->ready || !q->num)
+			return;
 		while ((k = lunik_vdev_queue_pop(d, q, &head, segs, 4)) != 0)
 			lunik_vdev_queue_push(d, q, head, 0);
 		return;
@@ -316,12 +329,29 @@ static void net_notify(struct vdev *d, struct vdev_queue *q)
 		tx_process(n);
 }
 
+/* Under the device lock: the driver resets queue q (0: the device). The
+ * chain held for a retry belongs to the old ring: forget it, so the tx
+ * thread stops retrying and never sends or completes it. */
+static void net_reset(struct vdev *d, struct vdev_queue *q)
+{
+	struct vdev_net *n = d->priv;
+
+	if (!q || q == &d->q[TXQ]) {
+		n->tx_blocked = 0;
+		n->tx_head = 0;
+		n->tx_n = 0;
+	}
+	if (!q || q == &d->q[RXQ])
+		n->rx_starved = 1; /* until the driver posts buffers again */
+}
+
 static const struct vdev_type net_type = {
 	.device_id = VIRTIO_ID_NET,
 	.nqueues = 2,
 	.config_len = NET_CONFIG_LEN,
 	.config_read = net_config_read,
 	.notify = net_notify,
+	.reset = net_reset,
 };
 
 int lunik_vdev_net_init(struct vdev_net *n, const struct lhc_net_backend *be,

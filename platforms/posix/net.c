@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -339,7 +340,23 @@ static int open_unix(const char *path, int listen_it, int type, int *fd)
 		*fd = s;
 		return 0;
 	}
-	unlink(path);
+	/* replace a stale socket, never another kind of file */
+	{
+		struct stat st;
+
+		if (!lstat(path, &st)) {
+			if (!S_ISSOCK(st.st_mode)) {
+				close(s);
+				return LHC_EBUSY; /* no LHC_EEXIST */
+			}
+			unlink(path);
+		} else if (errno != ENOENT) {
+			int e = errno;
+
+			close(s);
+			return errno_lhc(e);
+		}
+	}
 	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 1)) {
 		int e = errno;
 

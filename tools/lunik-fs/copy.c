@@ -158,8 +158,7 @@ wrote:
 		if (is_fatal(err))
 			snprintf(c->note, sizeof(c->note), " (after %llu of %llu bytes; the partial file is removed)", done, st->size);
 		fail(c, err, "cannot write", s, d);
-		if (c->fatal)
-			c->dst->unlink_fn(d); /* leave no truncated file behind */
+		c->dst->unlink_fn(d); /* leave no truncated file behind */
 		return;
 	}
 	set_attrs(c, d, st);
