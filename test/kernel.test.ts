@@ -11,11 +11,19 @@ const BUILD_TIMEOUT = 40 * 60_000; // a fresh machine unpacks and builds the who
 let prefix = '';
 let bins = '';
 
-async function buildProgram(name: string): Promise<string> {
+async function compileProgram(name: string): Promise<string> {
   const out = path.join(bins, name);
   const r = await execa('gcc', ['-O1', '-g', '-Wall', '-Wextra', '-Werror', `-I${path.join(prefix, 'include')}`, path.join(ROOT, 'test/kernel', `${name}.c`), path.join(prefix, 'lib/liblkl.a'), '-lpthread', '-o', out], { reject: false, all: true });
   assert.is(r.exitCode, 0, `compiling ${name}.c against the installed prefix failed:\n${r.all}`);
   return out;
+}
+
+/** Each test program is compiled once, by whichever test needs it first. */
+const built = new Map<string, Promise<string>>();
+function buildProgram(name: string): Promise<string> {
+  let p = built.get(name);
+  if (!p) built.set(name, (p = compileProgram(name)));
+  return p;
 }
 
 /** Run a test program; it must exit 0 and report its checks as "N passed, 0 failed". */
@@ -129,7 +137,7 @@ test(
 test(
   'a second boot in a fresh process works too',
   withTimeout(180_000, async () => {
-    await runProgram(path.join(bins, 'boot'));
+    await runProgram(await buildProgram('boot'));
   }),
 );
 
@@ -179,7 +187,7 @@ test(
 test(
   'network devices: the same link with datagram framing (one frame per datagram)',
   withTimeout(200_000, async () => {
-    const out = await runProgram(path.join(bins, 'netlink'), [], 180_000, ['dgram']);
+    const out = await runProgram(await buildProgram('netlink'), [], 180_000, ['dgram']);
     assert.match(out, /^ok \d+ - B: 10 MiB sent over IPv4 TCP came back intact$/m);
   }),
 );
@@ -201,7 +209,7 @@ test(
       '-netdev', 'hubport,id=p1,hubid=0,netdev=s1', '-netdev', 'hubport,id=p2,hubid=0,netdev=s2'], { reject: false, all: true });
     try {
       for (let i = 0; i < 100 && !(await fs.access(b).then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
-      const bin = path.join(bins, 'netlink');
+      const bin = await buildProgram('netlink');
       const endA = execa(bin, ['end', 'A', `unix:${a}`], { reject: false, all: true, timeout: 120_000, killSignal: 'SIGKILL' });
       const endB = execa(bin, ['end', 'B', `unix:${b}`], { reject: false, all: true, timeout: 120_000, killSignal: 'SIGKILL' });
       const [ra, rb] = await Promise.all([endA, endB]);
@@ -222,7 +230,7 @@ test(
 test(
   'network devices: bad input (missing TAP name or host interface, closed fd, not a socket) gives clear errors',
   withTimeout(60_000, async () => {
-    const out = await runProgram(path.join(bins, 'netlink'), [], 50_000, ['bad']);
+    const out = await runProgram(await buildProgram('netlink'), [], 50_000, ['bad']);
     assert.match(out, /raw on a missing host interface: lkl_netdev_add = -2 \(No such file or directory\)/);
     assert.match(out, /a closed fd: lkl_netdev_add = -22 \(Invalid argument\)/);
   }),
@@ -255,7 +263,7 @@ test(
       return;
     }
     await inNetns('tap', async (ns) => {
-      const r = await runProgram(path.join(bins, 'netlink'), ['ip', 'netns', 'exec', ns], 100_000, ['tap', 'ltap0']);
+      const r = await runProgram(await buildProgram('netlink'), ['ip', 'netns', 'exec', ns], 100_000, ['tap', 'ltap0']);
       assert.match(r, /^ok \d+ - host -> kernel TCP echo of 1 MiB intact$/m);
       assert.match(r, /^ok \d+ - kernel -> host TCP echo of 4 MiB intact$/m);
       assert.match(r, /^ok \d+ - TAP with IFF_VNET_HDR: CSUM, GUEST_CSUM, GUEST_TSO4, HOST_TSO4 negotiated$/m);
@@ -275,7 +283,7 @@ test(
       return;
     }
     await inNetns('raw', async (ns) => {
-      const r = await runProgram(path.join(bins, 'netlink'), ['ip', 'netns', 'exec', ns], 100_000, ['raw']);
+      const r = await runProgram(await buildProgram('netlink'), ['ip', 'netns', 'exec', ns], 100_000, ['raw']);
       assert.match(r, /^ok \d+ - the host pings the kernel 10\.98\.0\.2/m);
     });
   }),
@@ -364,7 +372,7 @@ test(
 test(
   'the boot test runs clean under valgrind memcheck',
   withTimeout(600_000, async () => {
-    const out = await runProgram(path.join(bins, 'boot'), ['valgrind', '--error-exitcode=99', '--errors-for-leak-kinds=none', '--track-origins=no'], 540_000);
+    const out = await runProgram(await buildProgram('boot'), ['valgrind', '--error-exitcode=99', '--errors-for-leak-kinds=none', '--track-origins=no'], 540_000);
     assert.match(out, /ERROR SUMMARY: 0 errors/);
   }),
 );
@@ -373,7 +381,7 @@ test(
   'the disk test runs clean under valgrind memcheck (virtqueues shared with the platform)',
   withTimeout(600_000, async () => {
     const img = await diskImages('disk-vg');
-    const out = await runProgram(path.join(bins, 'disk'), ['valgrind', '--error-exitcode=99', '--errors-for-leak-kinds=none', '--track-origins=no'], 540_000, DISK_ARGS.map(img));
+    const out = await runProgram(await buildProgram('disk'), ['valgrind', '--error-exitcode=99', '--errors-for-leak-kinds=none', '--track-origins=no'], 540_000, DISK_ARGS.map(img));
     assert.match(out, /ERROR SUMMARY: 0 errors/);
     const r = await host('e2fsck', ['-fn', img('a.ext4')]);
     assert.is(r.exitCode, 0, r.out);

@@ -39,7 +39,7 @@ function line(f: Finding): string {
 export const doctor: Command = {
   name: 'doctor',
   summary: 'check host tools, Debian packages and the accelerator; --install installs what is missing',
-  usage: 'lunik doctor [--install] [--reprobe]',
+  usage: 'lunik doctor [--install] [--reprobe] [--quiet]',
   options: {
     install: { type: 'boolean', description: 'install what is missing with apt (root, Debian/Ubuntu)' },
     reprobe: { type: 'boolean', description: 'probe KVM again instead of using the cached result' },

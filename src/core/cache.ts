@@ -233,8 +233,11 @@ export class Cache {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const owner = Number(await fs.readFile(lock, 'utf8').catch(() => '0'));
-      if (!owner || !pidAlive(owner) || owner === process.pid) {
-        await fs.rm(lock, { force: true });
+      if (!owner || !pidAlive(owner)) {
+        // Take a dead owner's lock over by renaming it away: only one of two
+        // racing runs can win the rename, so neither deletes the other's new lock.
+        const stale = `${lock}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+        if (await fs.rename(lock, stale).then(() => true, () => false)) await fs.rm(stale, { force: true });
         continue;
       }
       if (!told) waiting(owner);

@@ -1,5 +1,5 @@
 // The host tools the pipeline needs: how to find each one, its version, and its Debian package.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { LunikError } from './errors.js';
@@ -34,7 +34,12 @@ function statStamp(file: string): string | undefined {
 function which(cmd: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const p = path.join(dir || '.', cmd);
-    if (existsSync(p)) return p;
+    try {
+      accessSync(p, fsConstants.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here, or not executable: keep searching like the shell
+    }
   }
   return undefined;
 }
