@@ -7,6 +7,8 @@
 #include <lunik/hypercall.h>
 #include <lkl.h>
 
+#include "parse.h"
+
 #define MAX_DISKS (LHC_IRQ_MAX - 1)
 
 struct disk_rec {
@@ -181,8 +183,13 @@ static long find_dev(unsigned int disk_id, unsigned int part, unsigned int *majo
 	ret = read_small(path, buf, sizeof(buf));
 	if (ret < 0)
 		return ret;
-	if (sscanf(buf, "%u:%u", major, minor) != 2)
-		return -LKL_EINVAL;
+	{
+		const char *p = buf;
+
+		/* "MAJOR:MINOR\n", as sysfs writes a dev file */
+		if (lkl_parse_uint(&p, 10, major) || *p++ != ':' || lkl_parse_uint(&p, 10, minor))
+			return -LKL_EINVAL;
+	}
 	return 0;
 }
 

@@ -9,6 +9,8 @@
 #include <lkl/linux/pkt_sched.h>
 #include <lkl/linux/rtnetlink.h>
 
+#include "parse.h"
+
 /* One request message: header, family-specific body, then attributes. */
 struct nl_req {
 	struct lkl_nlmsghdr hdr;
@@ -167,17 +169,18 @@ int lkl_add_neighbor(int ifindex, int af, void *addr, void *mac)
 static int parse_handle(const char *s, unsigned int *h)
 {
 	unsigned int maj = 0, min = 0;
-	char end;
 
 	if (!strcmp(s, "root")) {
 		*h = LKL_TC_H_ROOT;
 		return 0;
 	}
-	if (sscanf(s, "%x:%x%c", &maj, &min, &end) == 2 || sscanf(s, "%x:%c", &maj, &end) == 1) {
-		*h = (maj << 16) | (min & 0xffff);
-		return 0;
-	}
-	return -LKL_EINVAL;
+	/* "MAJ:" or "MAJ:MIN", hexadecimal, nothing after */
+	if (lkl_parse_uint(&s, 16, &maj) || *s++ != ':' || (*s && lkl_parse_uint(&s, 16, &min)) || *s)
+		return -LKL_EINVAL;
+	if (maj > 0xffff || min > 0xffff)
+		return -LKL_EINVAL;
+	*h = (maj << 16) | min;
+	return 0;
 }
 
 /* Attach a qdisc of kind type (e.g. "fq", "fq_codel") at parent root. */

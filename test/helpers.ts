@@ -1,5 +1,6 @@
 // Test helpers: a private temp dir per test, the CLI run as a real process, hard timeouts.
 import { execa } from 'execa';
+import { rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +9,19 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const LUNIK = path.join(ROOT, 'bin/lunik.mjs');
 
+const made: string[] = [];
+
+/** A private temp dir, removed when the test process ends (set LUNIK_KEEP_TMP=1 to keep them). */
 export async function tempDir(tag: string): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), `lunik-test-${tag}-`));
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), `lunik-test-${tag}-`));
+  made.push(dir);
+  return dir;
 }
+
+process.on('exit', () => {
+  if (process.env.LUNIK_KEEP_TMP) return;
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 export interface CliResult {
   exitCode: number;
