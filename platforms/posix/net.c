@@ -42,6 +42,8 @@ struct host_net {
 	size_t start, have;
 	uint8_t *outbuf;
 	size_t out_off, out_len;
+	/* outbuf holds the rest of the frame the device will offer again */
+	int partial;
 };
 
 static size_t iov_total(const struct lhc_iovec *iov, int count)
@@ -97,6 +99,17 @@ static int stream_tx(void *ctx, const struct lhc_iovec *iov, int count)
 	if (len > MAX_FRAME || count > VDEV_MAX_SEGS)
 		return LHC_EIO;
 	err = stream_flush(h);
+	if (h->partial) {
+		/*
+		 * This call offers again the frame whose start went out before
+		 * (after LHC_EAGAIN the device keeps a frame at the head and
+		 * retries it): it is taken once its rest is sent.
+		 */
+		if (err)
+			return err;
+		h->partial = 0;
+		return 0;
+	}
 	if (err)
 		return err;
 	v[n].iov_base = &be32;
@@ -114,7 +127,13 @@ static int stream_tx(void *ctx, const struct lhc_iovec *iov, int count)
 	done = (size_t)r;
 	if (done == len + 4)
 		return 0;
-	/* partly sent: keep the rest, the frame counts as taken */
+	/*
+	 * Partly sent: keep the rest and answer LHC_EAGAIN, so the device's
+	 * tx thread waits for the socket to drain and offers the frame again,
+	 * which sends the rest. (Counting the frame as taken left the rest
+	 * unsent until some later frame came along: the end of a burst stalled.)
+	 */
+	h->partial = 1;
 	h->out_len = 0;
 	for (int i = 0; i < n; i++) {
 		if (done >= v[i].iov_len) {
@@ -126,7 +145,7 @@ static int stream_tx(void *ctx, const struct lhc_iovec *iov, int count)
 		done = 0;
 	}
 	h->out_off = 0;
-	return 0;
+	return LHC_EAGAIN;
 }
 
 static int stream_frame_ready(struct host_net *h)
