@@ -37,6 +37,12 @@ struct lhc_vdev;
 void posix_vdev_set_host_net(struct lhc_vdev *v, void *host_net);
 void posix_net_host_free(void *host_net);
 
+/* net_open.c: the host side of a link; each returns 0 with *fd, or an LHC_E* code. */
+int posix_net_unix(const char *path, int listen_it, int type, int *fd);
+int posix_net_udp(const char *spec, int *fd);
+int posix_net_tap(const char *name, uint32_t want, int *fd, uint32_t *got);
+int posix_net_raw(const char *name, int *fd);
+
 /* exit.c: print "lunik: <what>: <errno text>" and abort; for host calls that
  * the contract says cannot fail. */
 void posix_die(const char *what, int err) __attribute__((noreturn));

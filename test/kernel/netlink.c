@@ -76,6 +76,24 @@ static long full_write(long fd, const void *buf, size_t len)
 	return (long)done;
 }
 
+/* Send len bytes (blk repeated) on c, half-close, and return the 8-byte
+ * count the receiver answers with (0 if it never does). */
+static uint64_t send_counted(long c, const char *blk, size_t blksz, size_t len)
+{
+	uint64_t back = 0;
+
+	while (len) {
+		size_t k = len < blksz ? len : blksz;
+
+		if (full_write(c, blk, k) < 0)
+			break;
+		len -= k;
+	}
+	lkl_sys_shutdown(c, LKL_SHUT_WR);
+	lkl_sys_read(c, (char *)&back, 8);
+	return back;
+}
+
 /* ---- ICMP echo over a SOCK_DGRAM/IPPROTO_ICMP(V6) socket ------------ */
 
 static int ping(int af, const void *addr, int tries)
@@ -434,15 +452,7 @@ static int end_main(int is_a, int fd, int framing, size_t bulk_mib, const char *
 			REQUIRE(c >= 0, "%s: connect :9", who);
 			memset(blk, 0x5a, sizeof(blk));
 			t0 = now();
-			while (left) {
-				size_t k = left < sizeof(blk) ? left : sizeof(blk);
-
-				if (full_write(c, blk, k) < 0)
-					break;
-				left -= k;
-			}
-			lkl_sys_shutdown(c, LKL_SHUT_WR);
-			lkl_sys_read(c, (char *)&back, 8);
+			back = send_counted(c, blk, sizeof(blk), left);
 			double dt = now() - t0;
 			CHECK(back == (uint64_t)(bulk_mib << 20), "%s: A counted all %zu MiB", who, bulk_mib);
 			printf("# throughput (kernel<->kernel, %s link): %zu MiB in %.3f s = %.1f MiB/s = %.2f Gbit/s\n",
@@ -744,15 +754,7 @@ static int tap(const char *ifname)
 		REQUIRE(c >= 0, "kernel connects to the host sink");
 		memset(blk, 0x3c, sizeof(blk));
 		double t0 = now();
-		while (left) {
-			size_t k = left < sizeof(blk) ? left : sizeof(blk);
-
-			if (full_write(c, blk, k) < 0)
-				break;
-			left -= k;
-		}
-		lkl_sys_shutdown(c, LKL_SHUT_WR);
-		lkl_sys_read(c, (char *)&back, 8);
+		back = send_counted(c, blk, sizeof(blk), left);
 		double dt = now() - t0;
 		pthread_join(st, NULL);
 		lkl_sys_close(c);
