@@ -263,7 +263,7 @@ test(
       return;
     }
     await inNetns('tap', async (ns) => {
-      const r = await runProgram(await buildProgram('netlink'), ['ip', 'netns', 'exec', ns], 100_000, ['tap', 'ltap0']);
+      const r = await runProgram(await buildProgram('nethost'), ['ip', 'netns', 'exec', ns], 100_000, ['tap', 'ltap0']);
       assert.match(r, /^ok \d+ - host -> kernel TCP echo of 1 MiB intact$/m);
       assert.match(r, /^ok \d+ - kernel -> host TCP echo of 4 MiB intact$/m);
       assert.match(r, /^ok \d+ - TAP with IFF_VNET_HDR: CSUM, GUEST_CSUM, GUEST_TSO4, HOST_TSO4 negotiated$/m);
@@ -283,7 +283,7 @@ test(
       return;
     }
     await inNetns('raw', async (ns) => {
-      const r = await runProgram(await buildProgram('netlink'), ['ip', 'netns', 'exec', ns], 100_000, ['raw']);
+      const r = await runProgram(await buildProgram('nethost'), ['ip', 'netns', 'exec', ns], 100_000, ['raw']);
       assert.match(r, /^ok \d+ - the host pings the kernel 10\.98\.0\.2/m);
     });
   }),
