@@ -36,6 +36,20 @@ extern "C" {
  */
 int lkl_init(struct lkl_host_operations *ops);
 int lkl_start_kernel(const char *fmt, ...);
+
+/*
+ * (lunik) An initramfs for the boot, before lkl_start_kernel: a "newc"
+ * cpio archive, uncompressed or gzip, that the kernel unpacks into its
+ * root file system (a ramfs, writable) before init starts. The memory
+ * stays the caller's: the kernel only reads it, during lkl_start_kernel,
+ * and never frees it (with "retain_initrd" on the command line,
+ * /sys/firmware/initrd reads it for as long as the kernel runs). An /init
+ * in the archive must be an executable file; it is never run. data NULL
+ * (len 0) forgets an earlier archive. 0, -EBUSY once lkl_start_kernel was
+ * called, -EINVAL (data NULL with len > 0), -EOPNOTSUPP without
+ * CONFIG_BLK_DEV_INITRD.
+ */
+int lkl_set_initrd(const void *data, unsigned long len);
 int lkl_is_running(void);
 long lkl_syscall(long no, long *params);
 long lkl_sys_halt(void);

@@ -4,6 +4,9 @@
 #include <linux/binfmts.h>
 #include <linux/fs.h>
 #include <linux/init.h>
+#include <linux/init_syscalls.h>
+#include <linux/initrd.h>
+#include <linux/stat.h>
 #include <linux/reboot.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -21,6 +24,10 @@ static struct lhc_thread *boot_thread;
 static struct lhc_sem *boot_sem;	/* posted when init is host task 0 */
 
 static bool lkl_inited;
+uint32_t lkl_lhc_caps;
+
+/* One boot per process: init_task and the memory map are not reset. */
+static bool booted;
 
 /* A second call only replaces the operations (the platform is set up). */
 int lkl_init(struct lkl_host_operations *ops)
@@ -35,7 +42,29 @@ int lkl_init(struct lkl_host_operations *ops)
 		return 0;
 	if (lhc_init(LHC_VERSION, &upcalls, &caps))
 		return -EPROTO;
+	lkl_lhc_caps = caps;
 	lkl_inited = true;
+	return 0;
+}
+
+const void *lkl_initrd_data;
+unsigned long lkl_initrd_len;
+
+/*
+ * Only recorded here: setup_arch hands the archive to the kernel's own
+ * unpacker (populate_rootfs), which reads it where it is, during
+ * lkl_start_kernel. It stays the program's memory (see free_initrd_mem).
+ */
+int lkl_set_initrd(const void *data, unsigned long len)
+{
+	if (!IS_ENABLED(CONFIG_BLK_DEV_INITRD))
+		return -EOPNOTSUPP;
+	if (booted)
+		return -EBUSY;
+	if (!data && len)
+		return -EINVAL;
+	lkl_initrd_data = len ? data : NULL;
+	lkl_initrd_len = len;
 	return 0;
 }
 
@@ -134,9 +163,6 @@ int __ref lkl_start_kernel(const char *fmt, ...)
 	size_t len = 0;
 	va_list ap;
 	int err;
-
-	/* One boot per process: init_task and the memory map are not reset. */
-	static bool booted;
 
 	if (booted)
 		return -EBUSY;
@@ -273,18 +299,31 @@ static struct linux_binfmt lkl_init_binfmt = {
 
 static int __init lkl_init_setup(void)
 {
+	struct kstat st;
 	struct file *f;
 
 	register_binfmt(&lkl_init_binfmt);
-	f = filp_open("/init", O_CREAT | O_WRONLY, 0755);
-	if (IS_ERR(f))
-		pr_err("lkl: cannot create /init: %ld\n", PTR_ERR(f));
-	else
+	/*
+	 * The initramfs is unpacked asynchronously: wait for it, so that an
+	 * /init it brings is seen (and never half-written by both of us).
+	 * Then make an empty /init if there is none. One from the archive is
+	 * left as it is (its content is never run: lkl_load_init accepts
+	 * it), but the exec needs an executable file to get that far.
+	 */
+	wait_for_initramfs();
+	f = filp_open("/init", O_CREAT | O_EXCL | O_WRONLY, 0755);
+	if (!IS_ERR(f)) {
 		fput(f);
-	/* Finish the fput now: a file still open for writing cannot be
-	 * exec'ed (ETXTBSY), and this task never returns to "user space",
-	 * where task work would normally run. */
-	task_work_run();
+		/* Finish the fput now: a file still open for writing cannot
+		 * be exec'ed (ETXTBSY), and this task never returns to "user
+		 * space", where task work would normally run. */
+		task_work_run();
+	} else if (PTR_ERR(f) != -EEXIST) {
+		pr_err("lkl: cannot create /init: %ld\n", PTR_ERR(f));
+	} else if (init_stat("/init", &st, 0) || !S_ISREG(st.mode) ||
+		   !(st.mode & 0111)) {
+		pr_err("lkl: error: the initramfs has an /init that is not an executable file, so init cannot start: make it executable (it is never run) or leave it out\n");
+	}
 	return 0;
 }
 late_initcall(lkl_init_setup);

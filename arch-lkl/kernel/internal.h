@@ -76,6 +76,11 @@ extern struct lkl_host_operations *lkl_ops;
 
 /* ---- boot.c --------------------------------------------------------- */
 extern int lkl_halt_requested;
+/* The capability bits lhc_init reported. */
+extern uint32_t lkl_lhc_caps;
+/* The program's initramfs (lkl_set_initrd), for setup_arch; len 0: none. */
+extern const void *lkl_initrd_data;
+extern unsigned long lkl_initrd_len;
 /* init (pid 1) finished exec'ing /init: make it the parked host task 0. */
 void lkl_init_done(struct task_struct *init);
 

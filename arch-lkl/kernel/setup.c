@@ -2,6 +2,7 @@
 /* lkl: setup_arch: memory from the platform, console, command line. */
 
 #include <linux/init.h>
+#include <linux/initrd.h>
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/console.h>
@@ -100,13 +101,42 @@ static void __init lkl_mem_init(void)
 	free_area_init(max_zone_pfn);
 }
 
+#ifdef CONFIG_BLK_DEV_INITRD
+/*
+ * The program's archive (lkl_set_initrd) is unpacked by populate_rootfs
+ * from where it lies, in the program's memory, outside the kernel's block:
+ * so start_kernel must not take it for an initrd the kernel overwrote, and
+ * nothing may be given back to the page allocator afterwards.
+ */
+static void __init lkl_initrd_setup(void)
+{
+	if (!lkl_initrd_len)
+		return;
+	initrd_start = (unsigned long)lkl_initrd_data;
+	initrd_end = initrd_start + lkl_initrd_len;
+	initrd_below_start_ok = 1;
+}
+
+/* The archive is the program's memory, never the kernel's: keep it. */
+void __init free_initrd_mem(unsigned long start, unsigned long end)
+{
+}
+#else
+static inline void lkl_initrd_setup(void)
+{
+}
+#endif
+
 void __init setup_arch(char **cmdline_p)
 {
 	*cmdline_p = boot_command_line;
+	/* loglevel= and quiet first: the console replays what start_kernel
+	 * logged so far (the banner) at the level they ask for */
+	parse_early_param();
 	register_console(&lkl_console);
 	atomic_notifier_chain_register(&panic_notifier_list, &lkl_panic_nb);
-	parse_early_param();
 	lkl_mem_init();
+	lkl_initrd_setup();
 }
 
 void __init mem_init(void)

@@ -21,4 +21,16 @@ int lhc_conformance_run(void);
 int lhc_conformance_foreign_thread(void (*fn)(void *), void *arg)
 	__attribute__((weak));
 
+/*
+ * Optional, defined by a platform's wrapper where it can choose what the
+ * platform's standard input holds (posix: a pipe on fd 0): make standard
+ * input deliver exactly the len bytes at data, then, if end is non-zero,
+ * end of input; with end zero nothing more ever arrives (and no end
+ * either). Called only while the suite has standard input closed. Returns
+ * 0, non-zero if it could not. The standard-input cases are skipped
+ * without it.
+ */
+int lhc_conformance_stdin(const void *data, unsigned long len, int end)
+	__attribute__((weak));
+
 #endif /* LUNIK_CONFORMANCE_H */

@@ -28,6 +28,7 @@ extern const struct ct_case ct_tls_cases[];
 extern const struct ct_case ct_timer_cases[];
 extern const struct ct_case ct_jmp_cases[];
 extern const struct ct_case ct_vdev_cases[];
+extern const struct ct_case ct_stdio_cases[];
 extern const struct ct_case ct_fini_cases[];
 
 extern const char ct_skip[];
@@ -38,8 +39,9 @@ extern const char *ct_skip_reason;
 extern int ct_initialised;
 /* The capability bits lhc_init reported. */
 extern uint32_t ct_caps;
-/* How many times the platform called irq_raise. */
+/* How many times the platform called irq_raise, in all and for one line. */
 int ct_irq_count(void);
+int ct_irq_line_count(int irq);
 
 /* Upcalls the suite registers; counts raised interrupts. */
 extern const struct lhc_upcalls ct_upcalls;

@@ -7,11 +7,13 @@ int ct_initialised;
 uint32_t ct_caps;
 
 static int irqs_raised;
+static int irqs_by_line[LHC_IRQ_MAX + 1];
 
 static void ct_irq_raise(int irq)
 {
-	(void)irq;
 	ct_inc(&irqs_raised);
+	if (irq >= 0 && irq <= LHC_IRQ_MAX)
+		ct_inc(&irqs_by_line[irq]);
 }
 
 const struct lhc_upcalls ct_upcalls = { .irq_raise = ct_irq_raise };
@@ -19,6 +21,11 @@ const struct lhc_upcalls ct_upcalls = { .irq_raise = ct_irq_raise };
 int ct_irq_count(void)
 {
 	return ct_load(&irqs_raised);
+}
+
+int ct_irq_line_count(int irq)
+{
+	return irq >= 0 && irq <= LHC_IRQ_MAX ? ct_load(&irqs_by_line[irq]) : 0;
 }
 
 unsigned long ct_strlen(const char *s)
@@ -163,7 +170,7 @@ static const struct ct_case *const groups[] = {
 	ct_init_cases,	 ct_mem_cases,	ct_clock_cases,
 	ct_thread_cases, ct_sync_cases, ct_tls_cases,
 	ct_timer_cases,	 ct_jmp_cases,	ct_vdev_cases,
-	ct_fini_cases,
+	ct_stdio_cases,	 ct_fini_cases,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

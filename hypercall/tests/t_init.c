@@ -1,7 +1,8 @@
 /* Conformance cases: version handshake, init/fini and platform parameters. */
 #include "ct.h"
 
-#define KNOWN_CAPS (LHC_CAP_VDEV | LHC_CAP_NET | LHC_CAP_PCI | LHC_CAP_EXIT)
+#define KNOWN_CAPS (LHC_CAP_VDEV | LHC_CAP_NET | LHC_CAP_PCI | LHC_CAP_EXIT | \
+		    LHC_CAP_STDIO)
 #define SENTINEL 0xdeadbeefu
 
 static const char *wrong_version(void)

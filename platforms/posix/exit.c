@@ -1,19 +1,20 @@
 /* posix platform: lhc_exit, lhc_panic and the platform's own fatal errors. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "hostsys.h"
 #include "posix.h"
 
-/* Best-effort write to stderr: we are about to abort, so errors are moot. */
+/* Best-effort write to the host's stderr (a raw write: see hostsys.h): we
+ * are about to abort, so errors are moot. */
 static void put_err(const char *s)
 {
 	size_t len = strlen(s);
 
 	while (len) {
-		ssize_t n = write(2, s, len);
+		long n = host_write(2, s, len);
 
-		if (n < 0 && errno == EINTR)
+		if (n == -EINTR)
 			continue;
 		if (n <= 0)
 			return;

@@ -4,28 +4,22 @@
  * datagram socket like "-netdev dgram" (one frame per datagram), a TAP
  * interface (IFF_TAP | IFF_NO_PI, IFF_VNET_HDR with offloads) and an
  * AF_PACKET socket bound to a host interface. */
-#define _GNU_SOURCE
+#define _GNU_SOURCE /* MSG_NOSIGNAL etc. under either libc */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <linux/if_packet.h>
-#include <linux/if_tun.h>
-#include <net/ethernet.h>
 #include <net/if.h>
-#include <netdb.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "../common/vdev.h"
+#include "hostsys.h"
 #include "posix.h"
+
+/* Every call on the link's descriptor is a raw host call (hostsys.h):
+ * under a lunik musl, send() or poll() would reach the kernel library. */
 
 #define MAX_FRAME (65536 + 4096) /* QEMU's NET_BUFSIZE */
 #define STREAM_BUF (4 * MAX_FRAME)
@@ -61,13 +55,13 @@ static size_t iov_total(const struct lhc_iovec *iov, int count)
 static int stream_flush(struct host_net *h)
 {
 	while (h->out_off < h->out_len) {
-		ssize_t r = send(h->fd, h->outbuf + h->out_off, h->out_len - h->out_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		long r = host_send(h->fd, h->outbuf + h->out_off, h->out_len - h->out_off,
+				   MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (r < 0) {
-			if (errno == EINTR)
+			if (r == -EINTR)
 				continue;
-			return errno == EAGAIN || errno == EWOULDBLOCK ? LHC_EAGAIN : LHC_EIO;
+			return r == -EAGAIN ? LHC_EAGAIN : LHC_EIO;
 		}
 		h->out_off += (size_t)r;
 	}
@@ -82,7 +76,7 @@ static int stream_tx(void *ctx, const struct lhc_iovec *iov, int count)
 	struct msghdr m = { .msg_iov = v };
 	size_t len = iov_total(iov, count), done;
 	uint32_t be32 = htonl((uint32_t)len);
-	ssize_t r;
+	long r;
 	int err, n = 0;
 
 	if (len > MAX_FRAME || count > VDEV_MAX_SEGS)
@@ -109,10 +103,10 @@ static int stream_tx(void *ctx, const struct lhc_iovec *iov, int count)
 	}
 	m.msg_iovlen = (size_t)n;
 	do
-		r = sendmsg(h->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
+		r = host_sendmsg(h->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (r == -EINTR);
 	if (r < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? LHC_EAGAIN : LHC_EIO;
+		return r == -EAGAIN ? LHC_EAGAIN : LHC_EIO;
 	done = (size_t)r;
 	if (done == len + 4)
 		return 0;
@@ -190,14 +184,14 @@ static long stream_rx(void *ctx, const struct lhc_iovec *iov, int count)
 			h->have -= h->start;
 			h->start = 0;
 		}
-		ssize_t r = recv(h->fd, h->inbuf + h->have, STREAM_BUF - h->have, MSG_DONTWAIT);
+		long r = host_recv(h->fd, h->inbuf + h->have, STREAM_BUF - h->have, MSG_DONTWAIT);
 
 		if (r == 0)
 			return -LHC_EIO;
 		if (r < 0) {
-			if (errno == EINTR)
+			if (r == -EINTR)
 				continue;
-			return errno == EAGAIN || errno == EWOULDBLOCK ? -LHC_EAGAIN : -LHC_EIO;
+			return r == -EAGAIN ? -LHC_EAGAIN : -LHC_EIO;
 		}
 		h->have += (size_t)r;
 	}
@@ -209,16 +203,16 @@ static int msg_tx(void *ctx, const struct lhc_iovec *iov, int count)
 {
 	struct host_net *h = ctx;
 	struct msghdr m = { .msg_iov = (struct iovec *)(void *)iov, .msg_iovlen = (size_t)count };
-	ssize_t r;
+	long r;
 
 	do {
 		if (h->kind == LHC_NET_HOST_TAP)
-			r = writev(h->fd, (const struct iovec *)(const void *)iov, count);
+			r = host_writev(h->fd, iov, count);
 		else
-			r = sendmsg(h->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
-	} while (r < 0 && errno == EINTR);
+			r = host_sendmsg(h->fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (r == -EINTR);
 	if (r < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ? LHC_EAGAIN : LHC_EIO;
+		return r == -EAGAIN || r == -ENOBUFS ? LHC_EAGAIN : LHC_EIO;
 	return 0;
 }
 
@@ -227,29 +221,29 @@ static long msg_rx(void *ctx, const struct lhc_iovec *iov, int count)
 	struct host_net *h = ctx;
 	struct msghdr m = { .msg_iov = (struct iovec *)(void *)iov, .msg_iovlen = (size_t)count };
 	size_t cap = iov_total(iov, count);
-	ssize_t r;
+	long r;
 
 	for (;;) {
 		if (h->kind == LHC_NET_HOST_TAP)
-			r = readv(h->fd, (const struct iovec *)(const void *)iov, count);
+			r = host_readv(h->fd, iov, count);
 		else
-			r = recvmsg(h->fd, &m, MSG_DONTWAIT | MSG_TRUNC);
+			r = host_recvmsg(h->fd, &m, MSG_DONTWAIT | MSG_TRUNC);
 		if (r >= 0)
 			break;
-		if (errno == EINTR)
+		if (r == -EINTR)
 			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		if (r == -EAGAIN)
 			return -LHC_EAGAIN;
-		if (errno == ECONNREFUSED) /* an earlier datagram bounced */
+		if (r == -ECONNREFUSED) /* an earlier datagram bounced */
 			continue;
 		return -LHC_EIO;
 	}
 	if (h->kind == LHC_NET_HOST_DGRAM && r == 0 && h->fd >= 0) {
 		int type = 0;
-		socklen_t l = sizeof(type);
+		unsigned int l = sizeof(type);
 
 		/* a seqpacket peer closing reads as 0 */
-		if (!getsockopt(h->fd, SOL_SOCKET, SO_TYPE, &type, &l) && type == SOCK_SEQPACKET)
+		if (!host_getsockopt(h->fd, SOL_SOCKET, SO_TYPE, &type, &l) && type == SOCK_SEQPACKET)
 			return -LHC_EIO;
 	}
 	if ((size_t)r > cap)
@@ -268,12 +262,14 @@ static int net_poll(void *ctx, int events)
 			{ .fd = h->hup[0], .events = POLLIN },
 		};
 		int ret = 0;
+		long r;
 
 		if (h->kind == LHC_NET_HOST_STREAM && (events & LHC_NET_POLL_RX) &&
 		    stream_frame_ready(h))
 			return LHC_NET_POLL_RX;
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
+		r = host_poll(p, 2, -1);
+		if (r < 0) {
+			if (r == -EINTR)
 				continue;
 			return LHC_NET_POLL_HUP;
 		}
@@ -287,11 +283,11 @@ static int net_poll(void *ctx, int events)
 			return LHC_NET_POLL_HUP;
 		if (!ret && (p[0].revents & POLLERR)) {
 			int e;
-			socklen_t l = sizeof(e);
+			unsigned int l = sizeof(e);
 
 			/* a datagram error (ICMP unreachable): clear it, go on */
 			if (h->kind == LHC_NET_HOST_DGRAM &&
-			    !getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &e, &l))
+			    !host_getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &e, &l))
 				continue;
 			return LHC_NET_POLL_HUP;
 		}
@@ -305,9 +301,8 @@ static void net_poll_hup(void *ctx)
 	struct host_net *h = ctx;
 	char c = 1;
 
-	if (write(h->hup[1], &c, 1) < 0) {
-		/* the pipe is never read: full means already signalled */
-	}
+	/* the pipe is never read: full (-EAGAIN) means already signalled */
+	host_write(h->hup[1], &c, 1);
 }
 
 void posix_net_host_free(void *p)
@@ -317,9 +312,9 @@ void posix_net_host_free(void *p)
 	if (!h)
 		return;
 	if (h->own_fd)
-		close(h->fd);
-	close(h->hup[0]);
-	close(h->hup[1]);
+		host_close(h->fd);
+	host_close(h->hup[0]);
+	host_close(h->hup[1]);
 	free(h->inbuf);
 	free(h->outbuf);
 	free(h);
@@ -340,11 +335,11 @@ int lhc_vdev_net_create_host(int kind, const char *spec, long handle,
 	case LHC_NET_HOST_DGRAM:
 		if (handle >= 0) {
 			int type = 0;
-			socklen_t l = sizeof(type);
+			unsigned int l = sizeof(type);
 
-			if (handle > 0x7fffffff || fcntl((int)handle, F_GETFD) < 0)
+			if (handle > 0x7fffffff || host_fcntl((int)handle, F_GETFD, 0) < 0)
 				return LHC_EINVAL;
-			if (getsockopt((int)handle, SOL_SOCKET, SO_TYPE, &type, &l))
+			if (host_getsockopt((int)handle, SOL_SOCKET, SO_TYPE, &type, &l))
 				return LHC_EINVAL; /* not a socket */
 			if (kind == LHC_NET_HOST_STREAM ? type != SOCK_STREAM :
 			    type != SOCK_DGRAM && type != SOCK_SEQPACKET)
@@ -381,10 +376,10 @@ int lhc_vdev_net_create_host(int kind, const char *spec, long handle,
 	if (err)
 		return err;
 	h = calloc(1, sizeof(*h));
-	if (!h || pipe2(h->hup, O_NONBLOCK | O_CLOEXEC)) {
+	if (!h || host_pipe2(h->hup, O_NONBLOCK | O_CLOEXEC)) {
 		free(h);
 		if (own)
-			close(fd);
+			host_close(fd);
 		return LHC_ENOMEM;
 	}
 	h->kind = kind;

@@ -1,24 +1,22 @@
 /* posix platform: opening the host side of a network link (unix and UDP
  * sockets, TAP interfaces, AF_PACKET sockets) for lhc_vdev_net_create_host;
- * net.c frames and moves the packets. */
-#define _GNU_SOURCE
+ * net.c frames and moves the packets. Every host call is a raw one
+ * (hostsys.h), and names are parsed here rather than resolved by the libc
+ * (no getaddrinfo, no if_nametoindex): under a lunik musl those would ask
+ * the kernel library, not the host. */
+#define _GNU_SOURCE /* SOCK_CLOEXEC, accept4 flags under either libc */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <linux/if_packet.h>
-#include <linux/if_tun.h>
-#include <net/ethernet.h>
 #include <net/if.h>
-#include <netdb.h>
+#include <netinet/in.h>
+#include <netpacket/packet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
+#include "hostsys.h"
 #include "posix.h"
 
 static int errno_lhc(int e)
@@ -35,182 +33,249 @@ static int errno_lhc(int e)
 int posix_net_unix(const char *path, int listen_it, int type, int *fd)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int s, c;
+	long s, c, r;
 
 	if (strlen(path) >= sizeof(a.sun_path) || !path[0])
 		return LHC_EINVAL;
 	strcpy(a.sun_path, path);
-	s = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	s = host_socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (s < 0)
-		return errno_lhc(errno);
+		return errno_lhc((int)-s);
 	if (!listen_it) {
-		if (connect(s, (struct sockaddr *)&a, sizeof(a))) {
-			int e = errno;
-
-			close(s);
-			return e == ECONNREFUSED ? LHC_ENOENT : errno_lhc(e);
+		r = host_connect((int)s, &a, sizeof(a));
+		if (r) {
+			host_close((int)s);
+			return r == -ECONNREFUSED ? LHC_ENOENT : errno_lhc((int)-r);
 		}
-		*fd = s;
+		*fd = (int)s;
 		return 0;
 	}
 	/* replace a stale socket, never another kind of file */
 	{
-		struct stat st;
+		struct host_stat st;
 
-		if (!lstat(path, &st)) {
-			if (!S_ISSOCK(st.st_mode)) {
-				close(s);
+		r = host_lstat(path, &st);
+		if (!r) {
+			if (!HOST_S_ISSOCK(st.st_mode)) {
+				host_close((int)s);
 				return LHC_EBUSY; /* no LHC_EEXIST */
 			}
-			unlink(path);
-		} else if (errno != ENOENT) {
-			int e = errno;
-
-			close(s);
-			return errno_lhc(e);
+			host_unlink(path);
+		} else if (r != -ENOENT) {
+			host_close((int)s);
+			return errno_lhc((int)-r);
 		}
 	}
-	if (bind(s, (struct sockaddr *)&a, sizeof(a)) || listen(s, 1)) {
-		int e = errno;
-
-		close(s);
-		return errno_lhc(e);
+	r = host_bind((int)s, &a, sizeof(a));
+	if (!r)
+		r = host_listen((int)s, 1);
+	if (r) {
+		host_close((int)s);
+		return errno_lhc((int)-r);
 	}
 	/* blocks until the peer connects, as QEMU's "server=on,wait=on" */
 	do
-		c = accept4(s, NULL, NULL, SOCK_CLOEXEC);
-	while (c < 0 && errno == EINTR);
-	close(s);
+		c = host_accept4((int)s, SOCK_CLOEXEC);
+	while (c == -EINTR);
+	host_close((int)s);
 	if (c < 0)
-		return errno_lhc(errno);
-	*fd = c;
+		return errno_lhc((int)-c);
+	*fd = (int)c;
 	return 0;
 }
 
-/* "udp:HOST:PORT:LOCALPORT": bound to LOCALPORT, connected to HOST:PORT. */
+/* A decimal port, 0..65535, the whole string. */
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/*
+ * A numeric host address, IPv4 ("10.0.0.1") or IPv6 ("fd00::1", also in
+ * brackets), or "localhost" (127.0.0.1), into *a with its length; the
+ * port is set by the caller. inet_pton is pure parsing; a name would need
+ * a resolver, which reads files and opens sockets through the libc.
+ */
+static int parse_host(const char *host, struct sockaddr_storage *a, unsigned int *len)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)a;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)a;
+	char bare[INET6_ADDRSTRLEN];
+	size_t n = strlen(host);
+
+	memset(a, 0, sizeof(*a));
+	if (!strcmp(host, "localhost"))
+		host = "127.0.0.1";
+	if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		*len = sizeof(*in);
+		return 0;
+	}
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(bare)) {
+		memcpy(bare, host + 1, n - 2);
+		bare[n - 2] = 0;
+		host = bare;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -1;
+}
+
+/* "udp:HOST:PORT:LOCALPORT": bound to LOCALPORT, connected to HOST:PORT.
+ * HOST is a numeric address or "localhost" (see parse_host). */
 int posix_net_udp(const char *spec, int *fd)
 {
-	char host[256], port[16], lport[16];
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *res;
-	struct sockaddr_storage local;
+	char host[256];
+	struct sockaddr_storage peer, local;
+	unsigned int alen;
+	uint16_t port, lport;
 	const char *p = strrchr(spec, ':'), *q;
-	int s;
+	long s, r;
 
-	if (!p || strlen(p + 1) >= sizeof(lport))
+	if (!p || parse_port(p + 1, &lport))
 		return LHC_EINVAL;
-	strcpy(lport, p + 1);
 	for (q = p - 1; q > spec && *q != ':'; q--)
 		;
-	if (q <= spec || (size_t)(p - q - 1) >= sizeof(port) || (size_t)(q - spec) >= sizeof(host))
+	if (q <= spec || (size_t)(p - q - 1) >= 8 || (size_t)(q - spec) >= sizeof(host))
 		return LHC_EINVAL;
-	memcpy(port, q + 1, (size_t)(p - q - 1));
-	port[p - q - 1] = 0;
+	memcpy(host, q + 1, (size_t)(p - q - 1));
+	host[p - q - 1] = 0;
+	if (parse_port(host, &port))
+		return LHC_EINVAL;
 	memcpy(host, spec, (size_t)(q - spec));
 	host[q - spec] = 0;
-	if (getaddrinfo(host, port, &hints, &res))
+	if (parse_host(host, &peer, &alen))
 		return LHC_ENOENT;
-	s = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0) {
-		freeaddrinfo(res);
-		return errno_lhc(errno);
-	}
 	memset(&local, 0, sizeof(local));
-	local.ss_family = (sa_family_t)res->ai_family;
-	if (res->ai_family == AF_INET)
-		((struct sockaddr_in *)&local)->sin_port = htons((uint16_t)atoi(lport));
-	else
-		((struct sockaddr_in6 *)&local)->sin6_port = htons((uint16_t)atoi(lport));
-	if (bind(s, (struct sockaddr *)&local, res->ai_addrlen) ||
-	    connect(s, res->ai_addr, res->ai_addrlen)) {
-		int e = errno;
-
-		freeaddrinfo(res);
-		close(s);
-		return errno_lhc(e);
+	local.ss_family = peer.ss_family;
+	if (peer.ss_family == AF_INET) {
+		((struct sockaddr_in *)&peer)->sin_port = htons(port);
+		((struct sockaddr_in *)&local)->sin_port = htons(lport);
+	} else {
+		((struct sockaddr_in6 *)&peer)->sin6_port = htons(port);
+		((struct sockaddr_in6 *)&local)->sin6_port = htons(lport);
 	}
-	freeaddrinfo(res);
-	*fd = s;
+	s = host_socket(peer.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return errno_lhc((int)-s);
+	r = host_bind((int)s, &local, alen);
+	if (!r)
+		r = host_connect((int)s, &peer, alen);
+	if (r) {
+		host_close((int)s);
+		return errno_lhc((int)-r);
+	}
+	*fd = (int)s;
 	return 0;
 }
 
 int posix_net_tap(const char *name, uint32_t want, int *fd, uint32_t *got)
 {
 	struct ifreq ifr;
-	int t, hdr = LHC_NET_HDR_LEN;
+	int hdr = LHC_NET_HDR_LEN;
 	unsigned int features = 0;
+	long t, r;
 
-	t = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	t = host_open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
 	if (t < 0)
-		return errno_lhc(errno);
+		return errno_lhc((int)-t);
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-	if (want && !ioctl(t, TUNGETFEATURES, &features) && (features & IFF_VNET_HDR))
-		ifr.ifr_flags |= IFF_VNET_HDR;
+	ifr.ifr_flags = HOST_IFF_TAP | HOST_IFF_NO_PI;
+	if (want && !host_ioctl((int)t, HOST_TUNGETFEATURES, &features) &&
+	    (features & HOST_IFF_VNET_HDR))
+		ifr.ifr_flags |= HOST_IFF_VNET_HDR;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(t, TUNSETIFF, &ifr)) {
-		int e = errno;
-
-		close(t);
-		return errno_lhc(e);
+	r = host_ioctl((int)t, HOST_TUNSETIFF, &ifr);
+	if (r) {
+		host_close((int)t);
+		return errno_lhc((int)-r);
 	}
 	*got = 0;
-	if (ifr.ifr_flags & IFF_VNET_HDR) {
-		unsigned int off = TUN_F_CSUM;
+	if (ifr.ifr_flags & HOST_IFF_VNET_HDR) {
+		unsigned int off = HOST_TUN_F_CSUM;
 
-		if (ioctl(t, TUNSETVNETHDRSZ, &hdr)) {
-			close(t);
+		if (host_ioctl((int)t, HOST_TUNSETVNETHDRSZ, &hdr)) {
+			host_close((int)t);
 			return LHC_EINVAL;
 		}
 		if (want & LHC_NET_OFF_TSO4)
-			off |= TUN_F_TSO4;
+			off |= HOST_TUN_F_TSO4;
 		if (want & LHC_NET_OFF_TSO6)
-			off |= TUN_F_TSO6;
+			off |= HOST_TUN_F_TSO6;
 		/* reduce to what the host kernel accepts */
-		while (ioctl(t, TUNSETOFFLOAD, off)) {
-			if (off & TUN_F_TSO6)
-				off &= ~(unsigned int)TUN_F_TSO6;
-			else if (off & TUN_F_TSO4)
-				off &= ~(unsigned int)TUN_F_TSO4;
+		while (host_ioctl_val((int)t, HOST_TUNSETOFFLOAD, off)) {
+			if (off & HOST_TUN_F_TSO6)
+				off &= ~(unsigned int)HOST_TUN_F_TSO6;
+			else if (off & HOST_TUN_F_TSO4)
+				off &= ~(unsigned int)HOST_TUN_F_TSO4;
 			else {
 				off = 0;
-				ioctl(t, TUNSETOFFLOAD, off);
+				host_ioctl_val((int)t, HOST_TUNSETOFFLOAD, off);
 				break;
 			}
 		}
-		*got = (off & TUN_F_CSUM) ? LHC_NET_OFF_CSUM : 0;
-		if (off & TUN_F_TSO4)
+		*got = (off & HOST_TUN_F_CSUM) ? LHC_NET_OFF_CSUM : 0;
+		if (off & HOST_TUN_F_TSO4)
 			*got |= LHC_NET_OFF_TSO4;
-		if (off & TUN_F_TSO6)
+		if (off & HOST_TUN_F_TSO6)
 			*got |= LHC_NET_OFF_TSO6;
 		*got |= 0x80000000u; /* has the header */
 	}
-	*fd = t;
+	*fd = (int)t;
 	return 0;
+}
+
+/* A host interface's index, or 0 if there is none of that name: what
+ * if_nametoindex does (SIOCGIFINDEX on a scratch socket), with raw calls. */
+static int ifindex(const char *name)
+{
+	struct ifreq ifr;
+	long s, r;
+
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return 0;
+	s = host_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, name);
+	r = host_ioctl((int)s, SIOCGIFINDEX, &ifr);
+	host_close((int)s);
+	return r ? 0 : ifr.ifr_ifindex;
 }
 
 int posix_net_raw(const char *name, int *fd)
 {
-	struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	unsigned int idx = if_nametoindex(name);
-	int s, one = 1;
+	struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_protocol = htons(HOST_ETH_P_ALL) };
+	int idx = ifindex(name), one = 1;
+	long s, r;
 
 	if (!idx)
 		return LHC_ENOENT;
-	s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	s = host_socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(HOST_ETH_P_ALL));
 	if (s < 0)
-		return errno_lhc(errno);
-	a.sll_ifindex = (int)idx;
-	if (bind(s, (struct sockaddr *)&a, sizeof(a))) {
-		int e = errno;
-
-		close(s);
-		return errno_lhc(e);
+		return errno_lhc((int)-s);
+	a.sll_ifindex = idx;
+	r = host_bind((int)s, &a, sizeof(a));
+	if (r) {
+		host_close((int)s);
+		return errno_lhc((int)-r);
 	}
-#ifdef PACKET_IGNORE_OUTGOING
-	setsockopt(s, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-#endif
-	(void)one;
-	*fd = s;
+	/* best effort: older hosts lack it and only see their own frames */
+	host_setsockopt((int)s, HOST_SOL_PACKET, HOST_PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+	*fd = (int)s;
 	return 0;
 }
 

@@ -15,7 +15,8 @@ _Static_assert(LHC_EPERM == EPERM && LHC_ENOENT == ENOENT &&
 		       LHC_EINTR == EINTR && LHC_EIO == EIO &&
 		       LHC_EAGAIN == EAGAIN && LHC_ENOMEM == ENOMEM &&
 		       LHC_EBUSY == EBUSY && LHC_EINVAL == EINVAL &&
-		       LHC_ENOSPC == ENOSPC && LHC_ERANGE == ERANGE &&
+		       LHC_ENOSPC == ENOSPC && LHC_EPIPE == EPIPE &&
+		       LHC_ERANGE == ERANGE &&
 		       LHC_ENOSYS == ENOSYS && LHC_EPROTO == EPROTO &&
 		       LHC_ETIMEDOUT == ETIMEDOUT,
 	       "LHC_E* must equal Linux errno values");
@@ -30,6 +31,14 @@ void posix_timer_stop(void);
 /* vdev.c: append the devices' "virtio_mmio.device=" arguments to buf
  * (when they fit in len) and return the length they need. */
 size_t posix_vdev_cmdline(char *buf, size_t len);
+
+/* vdev.c: hold an interrupt line no device may get (LHC_EAGAIN when all
+ * are taken), and give it back. */
+int posix_vdev_line_reserve(int *irq);
+void posix_vdev_line_release(int irq);
+
+/* stdio.c: standard input's reader stops at lhc_fini at the latest. */
+void posix_stdio_fini(void);
 
 /* vdev.c / net.c: a host network backend belongs to its device and is
  * freed (after the device's threads stopped) by lhc_vdev_destroy. */

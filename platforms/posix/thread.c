@@ -1,8 +1,8 @@
 /* posix platform: threads on pthreads, with handles for foreign threads too. */
-#define _GNU_SOURCE /* pthread_setname_np */
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "hostsys.h"
 #include "posix.h"
 
 struct lhc_thread {
@@ -62,8 +62,11 @@ static void *trampoline(void *p)
 	self = t;
 	if (!t->joinable)
 		pthread_setspecific(detached_key, t);
+	/* A hint only. What pthread_setname_np does for the calling thread,
+	 * as a raw host call: under a lunik musl, prctl reaches the kernel
+	 * library (hostsys.h). */
 	if (t->name[0])
-		pthread_setname_np(pthread_self(), t->name); /* a hint only */
+		host_prctl_set_name(t->name);
 	t->fn(t->arg);
 	return NULL;
 }

@@ -1,18 +1,14 @@
 /* posix platform: virtio-mmio devices (LHC_CAP_VDEV) on platforms/common,
  * their windows and IRQ lines, and the host-file block backend. */
-#define _GNU_SOURCE
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #include "../common/vdev.h"
+#include "hostsys.h"
 #include "posix.h"
 
 /* Slot i: window LHC_IOMEM_BASE + i * VDEV_WINDOW_SIZE, IRQ line i + 2. */
@@ -68,6 +64,38 @@ static void slot_release(struct lhc_vdev *v)
 	slots[v->slot] = NULL;
 	pthread_mutex_unlock(&slots_lock);
 	free(v);
+}
+
+/*
+ * An interrupt line held by something that is not a device (standard
+ * input, stdio.c): its slot points here, is never ready, and so is skipped
+ * by window accesses and the cmdline announcement like a slot being set
+ * up. Taken from the top, so devices keep their windows from slot 0 up.
+ */
+static struct lhc_vdev line_only;
+
+int posix_vdev_line_reserve(int *irq)
+{
+	int i;
+
+	pthread_mutex_lock(&slots_lock);
+	for (i = NSLOTS - 1; i >= 0 && slots[i]; i--)
+		;
+	if (i >= 0)
+		slots[i] = &line_only;
+	pthread_mutex_unlock(&slots_lock);
+	if (i < 0)
+		return LHC_EAGAIN;
+	*irq = i + 2;
+	return 0;
+}
+
+void posix_vdev_line_release(int irq)
+{
+	pthread_mutex_lock(&slots_lock);
+	if (irq >= 2 && irq - 2 < NSLOTS && slots[irq - 2] == &line_only)
+		slots[irq - 2] = NULL;
+	pthread_mutex_unlock(&slots_lock);
 }
 
 static void slot_ready(struct lhc_vdev *v, struct lhc_vdev_info *info)
@@ -208,17 +236,19 @@ size_t posix_vdev_cmdline(char *buf, size_t len)
 
 /* ---- the host-file backend ------------------------------------------ */
 
+/* The host file is reached with raw calls (hostsys.h), whatever libc the
+ * program uses. */
 static int file_capacity(void *ctx, uint64_t *bytes)
 {
 	struct host_file *f = ctx;
-	struct stat st;
+	struct host_stat st;
 
-	if (fstat(f->fd, &st))
+	if (host_fstat(f->fd, &st))
 		return LHC_EIO;
-	if (S_ISBLK(st.st_mode)) {
+	if (HOST_S_ISBLK(st.st_mode)) {
 		uint64_t sz;
 
-		if (ioctl(f->fd, BLKGETSIZE64, &sz))
+		if (host_ioctl(f->fd, HOST_BLKGETSIZE64, &sz))
 			return LHC_EIO;
 		*bytes = sz & ~511ull;
 		return 0;
@@ -231,11 +261,11 @@ static int file_request(void *ctx, int type, uint64_t sector,
 			const struct lhc_iovec *iov, int count)
 {
 	struct host_file *f = ctx;
-	off_t off = (off_t)(sector * 512);
+	int64_t off = (int64_t)(sector * 512);
 	int i = 0;
 
 	if (type == LHC_BLK_FLUSH)
-		return fdatasync(f->fd) ? LHC_EIO : 0;
+		return host_fdatasync(f->fd) ? LHC_EIO : 0;
 	if (type != LHC_BLK_READ && type != LHC_BLK_WRITE)
 		return LHC_ENOSYS;
 	/* struct lhc_iovec has struct iovec's layout; loop for short I/O */
@@ -243,7 +273,7 @@ static int file_request(void *ctx, int type, uint64_t sector,
 	while (i < count) {
 		struct iovec v[64];
 		int n = 0;
-		ssize_t r;
+		long r;
 		size_t want = 0;
 
 		while (n < 64 && i + n < count) {
@@ -252,20 +282,20 @@ static int file_request(void *ctx, int type, uint64_t sector,
 			want += v[n].iov_len;
 			n++;
 		}
-		r = type == LHC_BLK_READ ? preadv(f->fd, v, n, off) : pwritev(f->fd, v, n, off);
+		r = type == LHC_BLK_READ ? host_preadv(f->fd, v, n, off) : host_pwritev(f->fd, v, n, off);
 		if (r < 0)
-			return errno == ENOSPC ? LHC_ENOSPC : LHC_EIO;
+			return r == -ENOSPC ? LHC_ENOSPC : LHC_EIO;
 		if ((size_t)r != want) {
 			/* short: finish segment by segment */
 			for (int k = 0; k < n; k++) {
 				size_t done = 0;
 
 				while (done < v[k].iov_len) {
-					ssize_t q = type == LHC_BLK_READ ?
-						pread(f->fd, (char *)v[k].iov_base + done, v[k].iov_len - done, off + (off_t)done) :
-						pwrite(f->fd, (char *)v[k].iov_base + done, v[k].iov_len - done, off + (off_t)done);
+					long q = type == LHC_BLK_READ ?
+						host_pread(f->fd, (char *)v[k].iov_base + done, v[k].iov_len - done, off + (int64_t)done) :
+						host_pwrite(f->fd, (char *)v[k].iov_base + done, v[k].iov_len - done, off + (int64_t)done);
 					if (q < 0)
-						return errno == ENOSPC ? LHC_ENOSPC : LHC_EIO;
+						return q == -ENOSPC ? LHC_ENOSPC : LHC_EIO;
 					if (q == 0) {
 						if (type == LHC_BLK_WRITE)
 							return LHC_EIO;
@@ -274,10 +304,10 @@ static int file_request(void *ctx, int type, uint64_t sector,
 					}
 					done += (size_t)q;
 				}
-				off += (off_t)v[k].iov_len;
+				off += (int64_t)v[k].iov_len;
 			}
 		} else {
-			off += (off_t)want;
+			off += (int64_t)want;
 		}
 		i += n;
 	}
@@ -292,7 +322,7 @@ int lhc_vdev_blk_create_host(long handle, int read_only, struct lhc_vdev **ret,
 
 	if (handle < 0 || handle > 0x7fffffff || !ret || !info)
 		return LHC_EINVAL;
-	fl = fcntl((int)handle, F_GETFL);
+	fl = (int)host_fcntl((int)handle, F_GETFL, 0);
 	if (fl < 0)
 		return LHC_EINVAL;
 	f = calloc(1, sizeof(*f));

@@ -256,6 +256,30 @@ static int bad(void)
 	CHECK(r == -LKL_ENOENT, "a missing socket path: lkl_netdev_add = %d (%s)", r, lkl_strerror(r));
 	lkl_netdev_free(nd);
 
+	/* "udp:HOST:PORT:LOCALPORT" takes numeric addresses (and localhost):
+	 * the platform parses them itself, with no resolver */
+	{
+		static const char *const good[] = { "udp:127.0.0.1:47701:47702",
+						     "udp:[::1]:47703:47704",
+						     "udp:localhost:47705:47706" };
+
+		for (unsigned i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+			nd = lkl_netdev_stream_create(good[i], LKL_NETDEV_DGRAM, 0);
+			r = lkl_netdev_add(nd, NULL);
+			CHECK(r >= 0, "%s: lkl_netdev_add = %d (%s)", good[i], r, r < 0 ? lkl_strerror(r) : "");
+			lkl_netdev_remove(r);
+			lkl_netdev_free(nd);
+		}
+		nd = lkl_netdev_stream_create("udp:no-such-host.invalid:1:2", LKL_NETDEV_DGRAM, 0);
+		r = lkl_netdev_add(nd, NULL);
+		CHECK(r == -LKL_ENOENT, "a UDP host that is a name: lkl_netdev_add = %d (%s)", r, lkl_strerror(r));
+		lkl_netdev_free(nd);
+		nd = lkl_netdev_stream_create("udp:127.0.0.1:http:2", LKL_NETDEV_DGRAM, 0);
+		r = lkl_netdev_add(nd, NULL);
+		CHECK(r == -LKL_EINVAL, "a UDP port that is not a number: lkl_netdev_add = %d (%s)", r, lkl_strerror(r));
+		lkl_netdev_free(nd);
+	}
+
 	if (geteuid() != 0) {
 		nd = lkl_netdev_tap_create("lunikbad0", 0);
 		r = lkl_netdev_add(nd, NULL);

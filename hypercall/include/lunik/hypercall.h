@@ -39,6 +39,7 @@
 #define LHC_EBUSY 16
 #define LHC_EINVAL 22
 #define LHC_ENOSPC 28
+#define LHC_EPIPE 32
 #define LHC_ERANGE 34
 #define LHC_ENOSYS 38
 #define LHC_EPROTO 71
@@ -68,6 +69,7 @@ struct lhc_upcalls {
 #define LHC_CAP_NET (1u << 1)   /* network device group (reserved) */
 #define LHC_CAP_PCI (1u << 2)   /* PCI group (reserved) */
 #define LHC_CAP_EXIT (1u << 3)  /* lhc_exit's status reaches the host */
+#define LHC_CAP_STDIO (1u << 4) /* the host's standard streams (lhc_stdio_*) */
 
 /*
  * Version handshake. The kernel passes the LHC_VERSION it was built with.
@@ -384,6 +386,54 @@ void lhc_vdev_destroy(struct lhc_vdev *dev);
  * write may process requests and raise the device's IRQ before it returns.
  */
 int lhc_iomem_access(uint64_t addr, void *val, int size, int write);
+
+/* ---- standard streams (LHC_CAP_STDIO) ----------------------------------- */
+
+/*
+ * The host's standard input, output and error (a process's fds 0, 1 and 2
+ * on posix), so that a program's own fds 0/1/2 can be kernel files whose
+ * bytes still reach whoever started it. docs/hypercall.md section 16.
+ */
+#define LHC_STDIO_OUT 1
+#define LHC_STDIO_ERR 2
+
+/*
+ * Write all len bytes to stream (LHC_STDIO_OUT or LHC_STDIO_ERR) before
+ * returning, in order; one call's bytes are not interleaved with another
+ * lhc_stdio_write's on that stream. Blocks while the host stream is full.
+ * LHC_EINVAL (bad stream, buf NULL with len > 0), LHC_EPIPE (nobody reads
+ * the stream any more), LHC_EIO (any other host error); after a failure
+ * some of the bytes may have been written.
+ */
+int lhc_stdio_write(int stream, const void *buf, size_t len);
+
+/*
+ * Start serving standard input: *irq receives the interrupt line
+ * (2..LHC_IRQ_MAX) the platform raises when input it was asked for
+ * arrives; no device has it, or gets it, until lhc_stdio_in_close. No host
+ * input is read before the first lhc_stdio_in_read. LHC_EINVAL (irq NULL),
+ * LHC_EBUSY (already open), LHC_EAGAIN (no line or thread left),
+ * LHC_ENOMEM. Does not block.
+ */
+int lhc_stdio_in_open(int *irq);
+
+/*
+ * Never blocks. 0 with *got in 1..len: input bytes, each delivered once;
+ * 0 with *got == 0: end of input (reported once per end the host reports);
+ * LHC_EAGAIN: nothing yet, and the line will be raised (at least once)
+ * when input or its end is there; LHC_EIO: the host cannot read its input
+ * (reported once, like an end). LHC_EINVAL: buf or got NULL, len 0, or
+ * standard input not open.
+ */
+int lhc_stdio_in_read(void *buf, size_t len, size_t *got);
+
+/*
+ * Stop serving standard input: the line is raised no more and becomes
+ * free; input read ahead and not delivered is dropped. Does nothing when
+ * not open. Blocks until the platform's reader has stopped (never for
+ * host input).
+ */
+void lhc_stdio_in_close(void);
 
 /* ---- exit and panic ---------------------------------------------------- */
 
