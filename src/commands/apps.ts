@@ -1,47 +1,108 @@
-// lunik build / run / image: argument checks shared by the app commands.
+// lunik build / run / toolchain: apps from their recipes, and lunik-cc.
 import { LunikError, badInput } from '../core/errors.js';
 import { parseAccel } from '../core/accel.js';
-import { loadRecipe, parsePlatform, PLATFORMS } from '../recipe/recipe.js';
-import type { Command } from './command.js';
+import { Cache } from '../core/cache.js';
+import { cacheRoot } from '../core/paths.js';
+import { makeReporter } from '../core/progress.js';
+import { printSummary, runStages } from '../core/runner.js';
+import type { Stage, StageResult } from '../core/stage.js';
+import { loadRecipe, parsePlatform, PLATFORMS, type Platform } from '../recipe/recipe.js';
+import { parsePortForward } from '../run/passt.js';
+import { runPosix } from '../run/posix.js';
+import { appTarget, toolchainTarget } from '../stages/pipeline.js';
+import { TOOLCHAIN_PLATFORMS } from '../stages/toolchain.js';
+import type { Command, Globals } from './command.js';
+import path from 'node:path';
 
 const platformOpt = { type: 'string', valueName: 'P', description: `target platform: ${PLATFORMS.join(' | ')} (default hw)` } as const;
 
-/** Raised after the inputs are validated, for pipeline steps this version does not have yet. */
-function notYet(where: string, what: string): LunikError {
-  return new LunikError({ where, message: `${what} is not available in this version of lunik yet`, fix: 'see the open issues in the project tracker; `lunik kernel` and `lunik doctor` work today', code: 1 });
+/** Platforms an app can be built for in this version. */
+function buildable(platform: Platform, where: string): void {
+  if (!TOOLCHAIN_PLATFORMS.includes(platform))
+    throw new LunikError({
+      where,
+      message: `apps cannot be built for ${platform} in this version of lunik yet`,
+      fix: `use --platform ${TOOLCHAIN_PLATFORMS.join(' or --platform ')}`,
+      code: 2,
+    });
+}
+
+/** Run stages with the usual progress and summary; stdout stays free for the result. */
+async function runTarget(target: Stage, g: Globals, summary = true): Promise<StageResult> {
+  const cache = new Cache(cacheRoot());
+  await cache.open();
+  const reporter = makeReporter(g.verbose);
+  const t0 = Date.now();
+  try {
+    const run = await runStages([target], { cache, reporter, verbose: g.verbose, explain: g.explain });
+    if (summary) await printSummary(reporter, run, Date.now() - t0);
+    return run.targets[0];
+  } finally {
+    reporter.close();
+    await cache.close();
+  }
 }
 
 export const build: Command = {
   name: 'build',
-  summary: 'build an app image for a platform',
+  summary: 'build an app for a platform; prints the path of what it made',
   usage: 'lunik build APP [--platform P]',
   options: { platform: platformOpt },
   positionals: { min: 1, max: 1, names: 'APP' },
-  async run({ values, positionals }) {
+  async run({ values, positionals }, g) {
     const platform = parsePlatform(values.platform as string | undefined, 'build');
-    loadRecipe(positionals[0], 'build');
-    throw notYet('build', `building apps for ${platform}`);
+    const app = loadRecipe(positionals[0], 'build');
+    buildable(platform, 'build');
+    const res = await runTarget(await appTarget(app, platform), g);
+    process.stdout.write(path.join(res.out, 'bin', app.recipe.name) + '\n');
+    return 0;
   },
 };
 
 export const run: Command = {
   name: 'run',
-  summary: 'build (if needed) and run an app; hw boots it under QEMU',
-  usage: 'lunik run APP [--platform P] [-p HOST:GUEST]... [--mem M] [--accel auto|kvm|tcg]',
+  summary: 'build (if needed) and run an app; posix runs it as a process, hw boots it under QEMU',
+  usage: 'lunik run APP [--platform P] [-p HOST:GUEST]... [--mem M] [--disk IMG] [--accel auto|kvm|tcg] [-- ARG...]',
   options: {
     platform: platformOpt,
     publish: { type: 'string', short: 'p', multiple: true, valueName: 'HOST:GUEST', description: 'forward a host TCP port to the guest' },
-    mem: { type: 'string', valueName: 'M', description: 'guest memory, e.g. 64M' },
+    mem: { type: 'string', valueName: 'M', description: "the kernel's memory, e.g. 64M (default: the recipe's)" },
+    disk: { type: 'string', valueName: 'IMG', description: "an ext4 image attached as a disk, mounted where the recipe's \"disk\" says" },
     accel: { type: 'string', valueName: 'A', description: 'auto (default): KVM only if a probe boot shows it works; kvm; tcg' },
   },
-  positionals: { min: 1, max: 1, names: 'APP' },
-  async run({ values, positionals }) {
+  positionals: { min: 1, max: Infinity, names: 'APP [-- ARG...]' },
+  async run({ values, positionals }, g) {
     const platform = parsePlatform(values.platform as string | undefined, 'run');
     parseAccel(values.accel as string | undefined);
-    for (const p of (values.publish as string[] | undefined) ?? [])
-      if (!/^\d{1,5}:\d{1,5}$/.test(p)) throw badInput('run', `bad port mapping "${p}"`, 'write it as HOST:GUEST, e.g. -p 8080:80');
-    if (values.mem !== undefined && !/^\d+[KMG]$/.test(values.mem as string)) throw badInput('run', `bad memory size "${values.mem}"`, 'write it as a number with K, M or G, e.g. --mem 64M');
-    loadRecipe(positionals[0], 'run');
-    throw notYet('run', `running apps on ${platform}`);
+    const forwards = ((values.publish as string[] | undefined) ?? []).map((p) => parsePortForward(p, 'run'));
+    const mem = values.mem as string | undefined;
+    if (mem !== undefined && !/^\d+[KMG]$/.test(mem)) throw badInput('run', `bad memory size "${mem}"`, 'write it as a number with K, M or G, e.g. --mem 64M');
+    const app = loadRecipe(positionals[0], 'run');
+    const disk = values.disk as string | undefined;
+    if (disk !== undefined && !app.recipe.disk) throw badInput('run', `${app.recipe.name} takes no disk (its recipe has no "disk")`, 'leave out --disk');
+    buildable(platform, 'run');
+    const res = await runTarget(await appTarget(app, platform), g, g.verbose);
+    return runPosix({
+      binary: path.join(res.out, 'bin', app.recipe.name),
+      recipe: app.recipe,
+      args: positionals.length > 1 ? positionals.slice(1) : undefined,
+      forwards,
+      mem,
+      disk,
+      verbose: g.verbose,
+      onServing: (url) => process.stderr.write(`lunik: serving on ${url}\n`),
+    });
+  },
+};
+
+export const toolchain: Command = {
+  name: 'toolchain',
+  summary: 'build (or reuse) lunik-cc and its sysroot; prints the path of lunik-cc',
+  usage: 'lunik toolchain',
+  options: {},
+  async run(_args, g) {
+    const res = await runTarget(await toolchainTarget(), g);
+    process.stdout.write(path.join(res.out, 'bin/lunik-cc') + '\n');
+    return 0;
   },
 };

@@ -102,6 +102,7 @@ export const TOOLS: ToolSpec[] = [
   },
   bin('xz', ['--version'], 'xz-utils', 'unpacks the Linux source'),
   bin('cpio', ['--version'], 'cpio', 'initramfs archives'),
+  bin('dpkg-source', ['--version'], 'dpkg-dev', 'unpacks Debian source packages (musl, nginx)', /version (\d+(?:\.\d+)+)/),
   {
     name: 'mkfs.vfat',
     pkg: 'dosfstools',
@@ -117,6 +118,20 @@ export const TOOLS: ToolSpec[] = [
   bin('mkfs.ext4', ['-V'], 'e2fsprogs', 'ext4 disk images; e2fsck and debugfs check them (disk and fs tests)', /mke2fs (\d+\.\d+(?:\.\d+)?)/),
   bin('sfdisk', ['--version'], 'fdisk', 'partitioned disk images (fs tests)'),
   bin('qemu-system-x86_64', ['--version'], 'qemu-system-x86', 'boots and verifies images'),
+  {
+    name: 'passt',
+    pkg: 'passt',
+    purpose: 'rootless networking for posix process unikernels',
+    // Debian's passt --version says "passt unknown version": dpkg knows it
+    probe: async () => (which('passt') ? ((await dpkgVersion('passt')) ?? firstLine('passt', ['--version'], /^passt (\S+)/)) : undefined),
+    stamp: () => {
+      const p = which('passt');
+      return p && `${statStamp(p)}|${statStamp(DPKG_STATUS)}`;
+    },
+  },
+  bin('wrk', ['--version'], 'wrk', 'HTTP load for the app tests and benchmarks'),
+  bin('autoreconf', ['--version'], 'autoconf', 'the configure-based test project (test/fixtures/autoconf-app)'),
+  bin('strace', ['-V'], 'strace', 'tests that check what an app asks of the host'),
   {
     name: LINUX_SOURCE_PKG,
     pkg: LINUX_SOURCE_PKG,

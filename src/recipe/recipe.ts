@@ -15,17 +15,25 @@ export function parsePlatform(v: string | undefined, where: string, dflt: Platfo
   throw badInput(where, `unknown platform "${p}"${suggest(p, PLATFORMS)}`, `use --platform ${PLATFORMS.join(', --platform ')}`);
 }
 
-export function appsDir(): string {
-  return path.join(repoRoot(), 'apps');
+/** Where apps are found: LUNIK_APPS (a folder of app folders, searched first), then apps/. */
+export function appsDirs(): string[] {
+  const extra = process.env.LUNIK_APPS;
+  return [...(extra ? [path.resolve(extra)] : []), path.join(repoRoot(), 'apps')];
+}
+
+function appDir(name: string): string | undefined {
+  return appsDirs()
+    .map((d) => path.join(d, name))
+    .find((d) => fs.existsSync(path.join(d, 'recipe.json')));
 }
 
 export function listApps(): string[] {
-  const dir = appsDir();
-  if (!fs.existsSync(dir)) return [];
-  return fs
-    .readdirSync(dir)
-    .filter((n) => fs.existsSync(path.join(dir, n, 'recipe.json')))
-    .sort();
+  const names = new Set<string>();
+  for (const dir of appsDirs()) {
+    if (!fs.existsSync(dir)) continue;
+    for (const n of fs.readdirSync(dir)) if (fs.existsSync(path.join(dir, n, 'recipe.json'))) names.add(n);
+  }
+  return [...names].sort();
 }
 
 /** Load and validate an app's recipe; an unknown app or key is bad input. */
@@ -33,8 +41,10 @@ export function loadRecipe(name: string, where: string): { recipe: Recipe; dir: 
   const apps = listApps();
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name) || !apps.includes(name))
     throw badInput(where, `unknown app "${name}"${suggest(name, apps)}`, apps.length ? `use one of: ${apps.join(', ')} (each is a folder in apps/ with a recipe.json)` : 'add apps/<name>/recipe.json (see docs/porting-an-app.md)');
-  const dir = path.join(appsDir(), name);
-  return { recipe: loadJson<Recipe>(path.join(dir, 'recipe.json'), recipeSchema, where), dir };
+  const dir = appDir(name)!;
+  const recipe = loadJson<Recipe>(path.join(dir, 'recipe.json'), recipeSchema, where);
+  if (recipe.name !== name) throw badInput(where, `${path.join(dir, 'recipe.json')} says "name": "${recipe.name}", but its folder is ${name}`, `make them the same`);
+  return { recipe, dir };
 }
 
 /** " (did you mean X?)" when a close name exists. */

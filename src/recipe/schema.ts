@@ -4,6 +4,8 @@ export interface Recipe {
   name: string;
   description?: string;
   source: { debian: string } | { dir: string };
+  /** The file the build links (relative to the source tree), e.g. "objs/nginx". */
+  program: string;
   patches?: { file: string; reason: string }[];
   configure?: string[];
   make?: string[];
@@ -24,7 +26,7 @@ const strMap = { type: 'object', additionalProperties: str } as const;
 export const recipeSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'source', 'cmdline'],
+  required: ['name', 'source', 'program', 'cmdline'],
   properties: {
     $schema: { type: 'string' },
     name: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' },
@@ -35,6 +37,7 @@ export const recipeSchema = {
         { type: 'object', additionalProperties: false, required: ['dir'], properties: { dir: str } },
       ],
     },
+    program: { type: 'string', pattern: '^[^/](.*[^/])?$' },
     patches: {
       type: 'array',
       items: { type: 'object', additionalProperties: false, required: ['file', 'reason'], properties: { file: str, reason: { type: 'string', minLength: 10 } } },

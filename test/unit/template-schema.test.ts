@@ -37,7 +37,7 @@ test('template files render from the repository', async () => {
   assert.throws(() => renderFile(f, {}), (e: unknown) => e instanceof LunikError && /t\.njk/.test(e.message));
 });
 
-const good = { name: 'demo', source: { dir: 'src' }, cmdline: ['/demo'], ports: [80], memory: '32M' };
+const good = { name: 'demo', source: { dir: 'src' }, program: 'demo', cmdline: ['/demo'], ports: [80], memory: '32M' };
 
 async function recipeFile(obj: unknown, raw?: string): Promise<string> {
   const dir = await tempDir('recipe');
@@ -55,7 +55,7 @@ test('an unknown key is rejected by name with its line and column', async () => 
   const f = await recipeFile({ ...good, prots: [80] });
   const e = thrown(() => loadJson(f, recipeSchema, 'build'));
   assert.is(e.code, 2);
-  assert.match(e.message, /recipe\.json:13:3: unknown key "prots" at the top level/);
+  assert.match(e.message, /recipe\.json:14:3: unknown key "prots" at the top level/);
   assert.match(e.fix ?? '', /ports/);
 });
 

@@ -1,0 +1,117 @@
+// Run an app baked for posix: an ordinary process whose system calls the
+// kernel library inside it serves. Networking (when the recipe has a
+// network or -p is given) goes through passt; the runtime gets its settings
+// in LUNIK_CONFIG (toolchain/runtime/start.c).
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import os from 'node:os';
+import fs from 'node:fs';
+import { LunikError, badInput } from '../core/errors.js';
+import type { Recipe } from '../recipe/schema.js';
+import { startPasst, type Passt, type PortForward } from './passt.js';
+
+export interface PosixRunOptions {
+  binary: string;
+  recipe: Recipe;
+  /** Arguments after the program name; undefined: the recipe's. */
+  args?: string[];
+  forwards: PortForward[];
+  mem?: string;
+  /** A disk image attached as virtio-blk, mounted where the recipe's "disk" says. */
+  disk?: string;
+  verbose?: boolean;
+  /** Called with the first forwarded URL once it answers HTTP. */
+  onServing?: (url: string) => void;
+  /** Extra environment (tests). */
+  env?: Record<string, string>;
+}
+
+/** The LUNIK_CONFIG words for a run. */
+export function runConfig(o: { mem?: string; verbose?: boolean; passt?: Passt; disk?: { fd: number; mount: string; fstype: string } }): string {
+  const words: string[] = [];
+  if (o.mem) words.push(`mem=${o.mem}`);
+  if (o.disk) words.push(`disk=${o.disk.fd}:${o.disk.mount}:${o.disk.fstype}`);
+  if (o.verbose) words.push('verbose=1');
+  if (o.passt) {
+    const g = o.passt.guest;
+    words.push(`net=${o.passt.spec}`, `ip=${g.address}/${g.prefix}`, `gw=${g.gateway}`, `mtu=${g.mtu}`);
+  }
+  return words.join(' ');
+}
+
+/** Poll url until it answers (any HTTP status) or stop() says to give up. */
+async function waitHttp(url: string, stop: () => boolean): Promise<boolean> {
+  while (!stop()) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = http.get(url, { timeout: 1000 }, (res) => {
+        res.resume();
+        resolve(true);
+      });
+      req.on('error', () => resolve(false));
+      req.on('timeout', () => {
+        req.destroy();
+        resolve(false);
+      });
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** Run it with the terminal's stdio; resolves with its exit status (128+N for signal N). */
+export async function runPosix(o: PosixRunOptions): Promise<number> {
+  let diskFd: number | undefined;
+  if (o.disk) {
+    try {
+      diskFd = fs.openSync(o.disk, 'r+');
+    } catch (e) {
+      throw badInput('run', `cannot open the disk image ${o.disk}: ${(e as NodeJS.ErrnoException).code}`, 'give an existing ext4 image you may write, e.g. one made with mkfs.ext4 and filled with lunik fs cp');
+    }
+  }
+  try {
+    return await runWith(o, diskFd);
+  } finally {
+    if (diskFd !== undefined) fs.closeSync(diskFd);
+  }
+}
+
+async function runWith(o: PosixRunOptions, diskFd: number | undefined): Promise<number> {
+  const wantNet = o.forwards.length > 0 || !!o.recipe.network;
+  const passt = wantNet ? await startPasst({ forwards: o.forwards, where: 'run' }) : undefined;
+  try {
+    const argv = [o.recipe.cmdline[0], ...(o.args ?? o.recipe.cmdline.slice(1))];
+    const disk = diskFd !== undefined && o.recipe.disk ? { fd: 3, mount: o.recipe.disk.mount, fstype: o.recipe.disk.fstype ?? 'ext4' } : undefined;
+    const child = spawn(o.binary, argv.slice(1), {
+      argv0: argv[0],
+      stdio: diskFd !== undefined ? ['inherit', 'inherit', 'inherit', diskFd] : 'inherit',
+      env: { ...process.env, ...(o.recipe.env ?? {}), ...(o.env ?? {}), LUNIK_CONFIG: runConfig({ mem: o.mem, verbose: o.verbose, passt, disk }) },
+    } as Parameters<typeof spawn>[2]);
+    let done = false;
+    const exited = new Promise<number>((resolve, reject) => {
+      child.once('error', (e) => reject(new LunikError({ where: 'run', message: `cannot start ${o.binary}: ${e.message}`, fix: 'rebuild it: lunik build ' + o.recipe.name + ' --platform posix' })));
+      child.once('exit', (code, signal) => {
+        done = true;
+        resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
+      });
+    });
+    // Ctrl-C reaches the app through the terminal too; signals sent to lunik alone are passed on.
+    const onTerm = () => child.kill('SIGTERM');
+    const onInt = () => child.kill('SIGINT');
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+    try {
+      if (o.onServing && o.forwards.length) {
+        const url = `http://localhost:${o.forwards[0].host}/`;
+        void waitHttp(url, () => done).then((ok) => ok && o.onServing!(url));
+      }
+      return await exited;
+    } finally {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+    }
+  } finally {
+    await passt?.stop();
+  }
+}
+

@@ -1,0 +1,163 @@
+// nginx as a posix process unikernel (issue: Toolchain): Debian's nginx built
+// with lunik-cc, serving from the kernel library's TCP/IP stack and file
+// systems through passt, checked from the host over real sockets.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa, type ResultPromise } from 'execa';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { LUNIK, ROOT, lunik, tempDir, withTimeout } from './helpers.js';
+
+const BUILD_TIMEOUT = 40 * 60_000;
+let port = 0;
+let server: ResultPromise | undefined;
+let output = '';
+let big: Buffer;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function request(p: string, method = 'GET'): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: p, method, agent: false, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${p} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test(
+  'lunik build nginx --platform posix builds Debian nginx with lunik-cc',
+  withTimeout(BUILD_TIMEOUT, async () => {
+    const r = await lunik(['build', 'nginx', '--platform', 'posix'], { timeoutMs: BUILD_TIMEOUT });
+    assert.is(r.exitCode, 0, r.all.slice(-3000));
+    assert.match(r.stderr, /nginx source: Debian 1\.22\./);
+  }),
+);
+
+test(
+  'lunik run nginx --platform posix -p PORT:80 --disk IMG serves until stopped',
+  withTimeout(5 * 60_000, async () => {
+    const dir = await tempDir('nginx');
+    // a disk written beforehand through the kernel library, without root
+    big = crypto.randomBytes(5 * 1024 * 1024);
+    await fs.writeFile(path.join(dir, 'big.bin'), big);
+    const img = path.join(dir, 'www.ext4');
+    await execa('truncate', ['-s', '32M', img]);
+    await execa('mkfs.ext4', ['-q', '-F', img]);
+    const cp = await lunik(['fs', 'cp', path.join(dir, 'big.bin'), `${img}:/big.bin`]);
+    assert.is(cp.exitCode, 0, cp.all);
+
+    port = await freePort();
+    server = execa(process.execPath, [LUNIK, 'run', 'nginx', '--platform', 'posix', '-p', `${port}:80`, '--disk', img], { reject: false, all: true, env: { CI: '1' }, cwd: ROOT });
+    server.all!.on('data', (d: Buffer) => (output += d.toString()));
+    const t0 = Date.now();
+    while (!/serving on http:\/\/localhost:\d+/.test(output)) {
+      if (server.exitCode !== null || Date.now() - t0 > 120_000) assert.unreachable(`nginx did not come up:\n${output.slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }),
+);
+
+test(
+  'the default page, a 404 and a HEAD, byte for byte',
+  withTimeout(60_000, async () => {
+    const page = await fs.readFile(path.join(ROOT, 'apps/nginx/www/index.html'));
+    const r = await request('/');
+    assert.is(r.status, 200);
+    assert.is(r.headers['content-type'], 'text/html');
+    assert.ok(r.body.equals(page), `page differs:\n${r.body.toString()}`);
+    const missing = await request('/no/such/page.html');
+    assert.is(missing.status, 404);
+    const head = await request('/', 'HEAD');
+    assert.is(head.status, 200);
+    assert.is(head.headers['content-length'], String(page.length));
+    assert.is(head.body.length, 0);
+  }),
+);
+
+test(
+  'a 5 MiB file from the ext4 disk arrives intact',
+  withTimeout(60_000, async () => {
+    const r = await request('/disk/big.bin');
+    assert.is(r.status, 200);
+    assert.is(r.body.length, big.length);
+    const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+    assert.is(sha(r.body), sha(big));
+  }),
+);
+
+test(
+  '50 concurrent keep-alive connections for 3 s: no failed request',
+  withTimeout(60_000, async () => {
+    const r = await execa('wrk', ['-t2', '-c50', '-d3s', '--timeout', '5s', `http://127.0.0.1:${port}/`], { reject: false, all: true });
+    assert.is(r.exitCode, 0, String(r.all));
+    const text = String(r.all);
+    const done = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
+    assert.ok(done > 500, text);
+    assert.not.match(text, /Socket errors|Non-2xx/, text);
+  }),
+);
+
+test(
+  'strace: the host sees no accept and no open of the served files',
+  withTimeout(60_000, async () => {
+    const kids = (await execa('pgrep', ['-P', String(server!.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
+    let pid = '';
+    for (const k of kids) if ((await fs.readlink(`/proc/${k}/exe`).catch(() => '')).endsWith('/bin/nginx')) pid = k;
+    assert.ok(pid, `no nginx process among ${kids.join(' ')}`);
+    const dir = await tempDir('strace');
+    const log = path.join(dir, 'strace.log');
+    const st = execa('strace', ['-f', '-p', pid, '-o', log], { reject: false, all: true });
+    await new Promise((r) => setTimeout(r, 1000)); // strace attaches
+    for (const p of ['/', '/disk/big.bin', '/index.html']) assert.is((await request(p)).status, 200);
+    st.kill('SIGINT');
+    await st;
+    const trace = await fs.readFile(log, 'utf8');
+    assert.ok(trace.length > 0, 'strace recorded nothing');
+    assert.not.match(trace, /\baccept4?\(/, 'a host accept: the listening socket must live in the kernel library');
+    assert.not.match(trace, /(open|openat|stat|newfstatat|statx)\([^\n]*(index\.html|big\.bin|\/var\/www|\/srv)/, 'the host opened a served file');
+  }),
+);
+
+test(
+  'stopping lunik run stops nginx and passt',
+  withTimeout(30_000, async () => {
+    const kids = (await execa('pgrep', ['-P', String(server!.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
+    server!.kill('SIGINT');
+    await server;
+    for (const k of kids) assert.not.ok(await fs.access(`/proc/${k}`).then(() => true, () => false), `process ${k} still runs`);
+    assert.match(output, /\] "GET \/ HTTP\/1\.1" 200 612 /, 'nginx logs to stdout');
+  }),
+);
+
+test.after(async () => {
+  if (server && server.exitCode === null) {
+    server.kill('SIGKILL');
+    await server;
+  }
+});
+
+test.run();
