@@ -1,6 +1,6 @@
 // The lunik command line: parses arguments strictly, dispatches, renders errors with exit codes.
 import { parseArgs } from 'node:util';
-import { build, run, toolchain } from './commands/apps.js';
+import { bake, build, run, toolchain } from './commands/apps.js';
 import { cache } from './commands/cache.js';
 import type { Command, Globals, OptionSpec } from './commands/command.js';
 import { doctor } from './commands/doctor.js';
@@ -11,7 +11,7 @@ import { fsCommand } from './commands/fs.js';
 import { badInput, renderError } from './core/errors.js';
 import { suggest } from './recipe/recipe.js';
 
-const COMMANDS: Command[] = [doctor, kernel, toolchain, build, run, conformance, fsCommand, bench, cache];
+const COMMANDS: Command[] = [doctor, kernel, toolchain, bake, build, run, conformance, fsCommand, bench, cache];
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   verbose: { type: 'boolean', short: 'v', description: 'show every command run and its output' },

@@ -81,6 +81,33 @@ test(
   }),
 );
 
+test(
+  'lunik bake links a relocatable program with a root file system and settings',
+  withTimeout(5 * 60_000, async () => {
+    const dir = await tempDir('bake');
+    await fs.writeFile(
+      path.join(dir, 'motd.c'),
+      '#include <stdio.h>\n#include <stdlib.h>\nint main(void) { char l[64]; FILE *f = fopen("/etc/motd", "r");\n' +
+        'if (!f || !fgets(l, sizeof l, f)) return 1; printf("motd: %s", l); printf("config: %s\\n", getenv("LUNIK_CONFIG") ? "env" : "linked"); return 0; }\n',
+    );
+    const c = await execa(cc, ['-O2', '-o', 'motd', 'motd.c'], { cwd: dir, env: { LUNIK_RELOC: '1' }, reject: false, all: true });
+    assert.is(c.exitCode, 0, String(c.all));
+    await fs.access(path.join(dir, 'motd.lunik.o'));
+    await fs.mkdir(path.join(dir, 'root/etc'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'root/etc/motd'), 'baked in\n');
+    const cpio = await execa('sh', ['-c', 'cd root && find . | cpio -o -H newc --quiet > ../root.cpio'], { cwd: dir, reject: false, all: true });
+    assert.is(cpio.exitCode, 0, String(cpio.all));
+    const b = await lunik(['bake', path.join(dir, 'motd.lunik.o'), '--rootfs', path.join(dir, 'root.cpio'), '--config', 'mem=32M', '-o', path.join(dir, 'motd.posix')]);
+    assert.is(b.exitCode, 0, b.all);
+    const r = await execa(path.join(dir, 'motd.posix'), [], { reject: false, all: true });
+    assert.is(r.exitCode, 0, String(r.all));
+    assert.is(r.stdout, 'motd: baked in\nconfig: linked');
+    const bad = await lunik(['bake', path.join(dir, 'motd.lunik.o'), '--rootfs', path.join(dir, 'motd.c')]);
+    assert.is(bad.exitCode, 2);
+    assert.match(bad.stderr, /is not a newc cpio archive/);
+  }),
+);
+
 /** A folder of apps for LUNIK_APPS: each entry is [name, recipe, files]. */
 async function appsDir(apps: [string, object, Record<string, string>][]): Promise<string> {
   const dir = await tempDir('apps');

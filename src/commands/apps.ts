@@ -12,7 +12,10 @@ import { runPosix } from '../run/posix.js';
 import { appTarget, toolchainTarget } from '../stages/pipeline.js';
 import { TOOLCHAIN_PLATFORMS } from '../stages/toolchain.js';
 import type { Command, Globals } from './command.js';
+import { execa } from 'execa';
+import fs from 'node:fs';
 import path from 'node:path';
+import { bakeLink } from '../stages/app.js';
 
 const platformOpt = { type: 'string', valueName: 'P', description: `target platform: ${PLATFORMS.join(' | ')} (default hw)` } as const;
 
@@ -103,6 +106,44 @@ export const toolchain: Command = {
   async run(_args, g) {
     const res = await runTarget(await toolchainTarget(), g);
     process.stdout.write(path.join(res.out, 'bin/lunik-cc') + '\n');
+    return 0;
+  },
+};
+
+export const bake: Command = {
+  name: 'bake',
+  summary: 'link a program compiled with lunik-cc (LUNIK_RELOC=1) for a platform',
+  usage: 'lunik bake PROGRAM.lunik.o [--platform P] [-o OUT] [--rootfs ARCHIVE.cpio] [--config SETTINGS]',
+  options: {
+    platform: { type: 'string', valueName: 'P', description: `platform to link for (default posix; this version: ${TOOLCHAIN_PLATFORMS.join(', ')})` },
+    output: { type: 'string', short: 'o', valueName: 'OUT', description: 'the program to write (default: PROGRAM without .lunik.o, plus .PLATFORM)' },
+    rootfs: { type: 'string', valueName: 'FILE', description: 'a newc cpio archive to link in as the root file system' },
+    config: { type: 'string', valueName: 'SETTINGS', description: 'runtime settings linked in, e.g. "mem=32M ip=10.0.2.15/24 gw=10.0.2.2"' },
+  },
+  positionals: { min: 1, max: 1, names: 'PROGRAM.lunik.o' },
+  async run({ values, positionals }, g) {
+    const platform = parsePlatform((values.platform as string | undefined) ?? 'posix', 'bake');
+    buildable(platform, 'bake');
+    const program = path.resolve(positionals[0]);
+    const rootfs = values.rootfs ? path.resolve(values.rootfs as string) : undefined;
+    for (const [what, f] of [['program', program], ['root file system archive', rootfs]] as const)
+      if (f && !fs.existsSync(f)) throw badInput('bake', `the ${what} ${f} does not exist`, what === 'program' ? 'link it with LUNIK_RELOC=1 lunik-cc …, which writes OUTPUT.lunik.o' : 'give an existing cpio archive (newc)');
+    if (rootfs && fs.readFileSync(rootfs).subarray(0, 6).toString() !== '070701') throw badInput('bake', `${rootfs} is not a newc cpio archive`, 'make it with cpio -o -H newc, or let lunik build make the root file system');
+    const out = path.resolve((values.output as string | undefined) ?? `${program.replace(/\.lunik\.o$/, '')}.${platform}`);
+    const res = await runTarget(await toolchainTarget(), g, false);
+    await bakeLink({
+      cc: path.join(res.out, 'bin/lunik-cc'),
+      program,
+      out,
+      platform,
+      rootfs,
+      config: values.config as string | undefined,
+      exec: async (file, args, env) => {
+        const r = await execa(file, args, { reject: false, all: true, env });
+        if (r.exitCode !== 0) throw new LunikError({ where: 'bake', message: `linking ${path.basename(program)} for ${platform} failed`, context: String(r.all).split('\n').filter((l) => /error|undefined reference/.test(l)).slice(0, 6) });
+      },
+    });
+    process.stdout.write(out + '\n');
     return 0;
   },
 };

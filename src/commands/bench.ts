@@ -10,6 +10,7 @@ import { makeReporter } from '../core/progress.js';
 import { runStages } from '../core/runner.js';
 import { suggest } from '../recipe/recipe.js';
 import { DEFAULT_FRAGMENTS, kernelStage, resolveFragments } from '../stages/kernel.js';
+import { benchNginx } from './bench-nginx.js';
 import { fsToolPath } from './fs.js';
 import type { Command, Globals } from './command.js';
 
@@ -159,15 +160,16 @@ async function linkFigures(runs: number, g: Globals, dir: string): Promise<{ lin
   return { link_mibs: median(link), host_loopback_mibs: median(loop) };
 }
 
-const SUBJECTS = ['kernel', 'devices'];
+const SUBJECTS = ['kernel', 'devices', 'nginx'];
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'measure speed and size against a baseline in the same run (kernel, devices)',
-  usage: 'lunik bench kernel|devices [--runs N] [--json]',
+  summary: 'measure speed and size against a baseline in the same run (kernel, devices, nginx)',
+  usage: 'lunik bench kernel|devices|nginx [--platform posix] [--runs N] [--json]',
   options: {
     runs: { type: 'string', valueName: 'N', description: 'repeat and report medians (default 3)' },
     json: { type: 'boolean', description: 'print the figures as JSON' },
+    platform: { type: 'string', valueName: 'P', description: 'nginx: the platform to measure (posix)' },
   },
   positionals: { min: 1, max: 1, names: 'SUBJECT' },
   async run({ values, positionals }, g) {
@@ -176,6 +178,11 @@ export const bench: Command = {
     if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw badInput('bench', `bad --runs "${values.runs}"`, 'give a whole number from 1 to 50');
     if (subject === 'kernel') return benchKernel(runs, g, !!values.json);
     if (subject === 'devices') return benchDevices(runs, g, !!values.json);
+    if (subject === 'nginx') {
+      const platform = (values.platform as string | undefined) ?? 'posix';
+      if (platform !== 'posix') throw badInput('bench', `nginx cannot be measured on ${platform} in this version yet`, 'use --platform posix');
+      return benchNginx(runs, g, !!values.json);
+    }
     throw badInput('bench', `unknown benchmark "${subject}"${suggest(subject, SUBJECTS)}`, `use one of: ${SUBJECTS.join(', ')}`);
   },
 };

@@ -145,36 +145,50 @@ export function bakeStage(app: App, platform: string, build: Stage, rootfs: Stag
     inputs: () => ({ config: { platform, settings: recipeConfig(recipe) }, files: [path.join(repoRoot(), 'src/stages/app.ts')] }),
     artefacts: [`bin/${recipe.name}`],
     async run(ctx) {
-      const work = await fs.mkdtemp(path.join(os.tmpdir(), `lunik-bake-${recipe.name}-`));
-      try {
-        const cpio = path.join(ctx.deps[rootfs.id].out, 'rootfs.cpio');
-        const image = path.join(work, 'image.S');
-        // The root file system and the settings, under the names the runtime looks for.
-        await fs.writeFile(
-          image,
-          [
-            '\t.section .rodata.lunik_image,"a"',
-            '\t.balign 16',
-            '\t.globl __lunik_initrd_start, __lunik_initrd_end, __lunik_config',
-            '__lunik_initrd_start:',
-            `\t.incbin ${JSON.stringify(cpio)}`,
-            '__lunik_initrd_end:',
-            '__lunik_config:',
-            `\t.asciz ${JSON.stringify(recipeConfig(recipe))}`,
-            '\t.section .note.GNU-stack,"",@progbits',
-            '',
-          ].join('\n'),
-        );
-        const cc = path.join(ctx.deps[toolchain.id].out, 'bin/lunik-cc');
-        await ctx.exec(cc, ['-c', image, '-o', path.join(work, 'image.o')]);
-        await fs.mkdir(path.join(ctx.out, 'bin'), { recursive: true });
-        const out = path.join(ctx.out, 'bin', recipe.name);
-        await ctx.exec(cc, ['-o', out, path.join(ctx.deps[build.id].out, 'app.lunik.o'), path.join(work, 'image.o')], { env: { LUNIK_PLATFORM: platform } });
-        const st = await fs.stat(out);
-        ctx.note(`${recipe.name} for ${platform}: ${(st.size / 1048576).toFixed(1)} MiB`);
-      } finally {
-        await fs.rm(work, { recursive: true, force: true });
-      }
+      await fs.mkdir(path.join(ctx.out, 'bin'), { recursive: true });
+      const out = path.join(ctx.out, 'bin', recipe.name);
+      await bakeLink({
+        cc: path.join(ctx.deps[toolchain.id].out, 'bin/lunik-cc'),
+        program: path.join(ctx.deps[build.id].out, 'app.lunik.o'),
+        out,
+        platform,
+        rootfs: path.join(ctx.deps[rootfs.id].out, 'rootfs.cpio'),
+        config: recipeConfig(recipe),
+        exec: (file, args, env) => ctx.exec(file, args, { env }),
+      });
+      const st = await fs.stat(out);
+      ctx.note(`${recipe.name} for ${platform}: ${(st.size / 1048576).toFixed(1)} MiB`);
     },
   };
+}
+
+export interface BakeOptions {
+  /** lunik-cc of the toolchain to link with. */
+  cc: string;
+  /** The relocatable program (PROGRAM.lunik.o from a LUNIK_RELOC=1 link). */
+  program: string;
+  out: string;
+  platform: string;
+  /** A newc cpio archive to become the root file system. */
+  rootfs?: string;
+  /** The runtime's settings (toolchain/runtime/start.c). */
+  config?: string;
+  exec: (file: string, args: string[], env?: Record<string, string>) => Promise<unknown>;
+}
+
+/** Link a relocatable program for a platform, with its root file system and settings. */
+export async function bakeLink(o: BakeOptions): Promise<void> {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'lunik-bake-'));
+  try {
+    const image = path.join(work, 'image.S');
+    // The root file system and the settings, under the names the runtime looks for.
+    const lines = ['\t.section .rodata.lunik_image,"a"', '\t.balign 16', '\t.globl __lunik_config', '__lunik_config:', `\t.asciz ${JSON.stringify(o.config ?? '')}`];
+    if (o.rootfs) lines.push('\t.balign 16', '\t.globl __lunik_initrd_start, __lunik_initrd_end', '__lunik_initrd_start:', `\t.incbin ${JSON.stringify(o.rootfs)}`, '__lunik_initrd_end:');
+    lines.push('\t.section .note.GNU-stack,"",@progbits', '');
+    await fs.writeFile(image, lines.join('\n'));
+    await o.exec(o.cc, ['-c', image, '-o', path.join(work, 'image.o')]);
+    await o.exec(o.cc, ['-o', o.out, o.program, path.join(work, 'image.o')], { LUNIK_PLATFORM: o.platform });
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
 }
