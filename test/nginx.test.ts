@@ -153,6 +153,48 @@ test(
   }),
 );
 
+test(
+  '--tap NAME (root): lunik makes the TAP device, nginx answers at its own address, the device goes at exit',
+  withTimeout(60_000, async () => {
+    if (!(typeof process.getuid === 'function' && process.getuid() === 0)) {
+      console.log('  skip: --tap needs root to make a TAP device');
+      return;
+    }
+    const tap = `lunikt${process.pid % 10000}`;
+    const run = execa(process.execPath, [LUNIK, 'run', 'nginx', '--platform', 'posix', '--tap', tap], { reject: false, all: true, env: { CI: '1' }, cwd: ROOT });
+    let out = '';
+    run.all!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const t0 = Date.now();
+      let got: Reply | undefined;
+      while (!got) {
+        if (run.exitCode !== null || Date.now() - t0 > 30_000) assert.unreachable(`nginx on TAP did not answer:\n${out.slice(-2000)}`);
+        // until the device exists, 10.0.2.15 may be routed elsewhere
+        if (!(await fs.access(`/sys/class/net/${tap}`).then(() => true, () => false))) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        got = await new Promise<Reply | undefined>((resolve) => {
+          const req = http.get({ host: '10.0.2.15', port: 80, path: '/', agent: false, timeout: 1000 }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          });
+          req.on('error', () => resolve(undefined));
+          req.on('timeout', () => (req.destroy(), resolve(undefined)));
+        });
+        if (!got) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.is(got.status, 200);
+      assert.ok(got.body.equals(await fs.readFile(path.join(ROOT, 'apps/nginx/www/index.html'))));
+    } finally {
+      run.kill('SIGINT');
+      await run;
+    }
+    assert.not.ok(await fs.access(`/sys/class/net/${tap}`).then(() => true, () => false), `${tap} was left behind`);
+  }),
+);
+
 test.after(async () => {
   if (server && server.exitCode === null) {
     server.kill('SIGKILL');

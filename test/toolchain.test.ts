@@ -108,6 +108,16 @@ test(
   }),
 );
 
+test(
+  'a recipe with "network": {"mode": "dhcp"} gets its address from DHCP at boot (passt serves it)',
+  withTimeout(5 * 60_000, async () => {
+    const r = await lunik(['run', 'netinfo', '--platform', 'posix'], { env: { LUNIK_APPS: path.join(ROOT, 'test/fixtures/apps') }, timeoutMs: 5 * 60_000 });
+    assert.is(r.exitCode, 0, r.all.slice(-3000));
+    assert.match(r.stdout, /^address 10\.0\.2\.15$/m);
+    assert.match(r.stdout, /^gateway 10\.0\.2\.2$/m);
+  }),
+);
+
 /** A folder of apps for LUNIK_APPS: each entry is [name, recipe, files]. */
 async function appsDir(apps: [string, object, Record<string, string>][]): Promise<string> {
   const dir = await tempDir('apps');

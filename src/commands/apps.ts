@@ -65,12 +65,13 @@ export const build: Command = {
 export const run: Command = {
   name: 'run',
   summary: 'build (if needed) and run an app; posix runs it as a process, hw boots it under QEMU',
-  usage: 'lunik run APP [--platform P] [-p HOST:GUEST]... [--mem M] [--disk IMG] [--accel auto|kvm|tcg] [-- ARG...]',
+  usage: 'lunik run APP [--platform P] [-p HOST:GUEST]... [--mem M] [--disk IMG] [--tap NAME] [--accel auto|kvm|tcg] [-- ARG...]',
   options: {
     platform: platformOpt,
     publish: { type: 'string', short: 'p', multiple: true, valueName: 'HOST:GUEST', description: 'forward a host TCP port to the guest' },
     mem: { type: 'string', valueName: 'M', description: "the kernel's memory, e.g. 64M (default: the recipe's)" },
     disk: { type: 'string', valueName: 'IMG', description: "an ext4 image attached as a disk, mounted where the recipe's \"disk\" says" },
+    tap: { type: 'string', valueName: 'NAME', description: 'posix: a host TAP device instead of passt (made and removed by lunik when missing; root)' },
     accel: { type: 'string', valueName: 'A', description: 'auto (default): KVM only if a probe boot shows it works; kvm; tcg' },
   },
   positionals: { min: 1, max: Infinity, names: 'APP [-- ARG...]' },
@@ -92,6 +93,7 @@ export const run: Command = {
       forwards,
       mem,
       disk,
+      tap: values.tap as string | undefined,
       verbose: g.verbose,
       onServing: (url) => process.stderr.write(`lunik: serving on ${url}\n`),
     });

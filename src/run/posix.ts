@@ -2,6 +2,7 @@
 // kernel library inside it serves. Networking (when the recipe has a
 // network or -p is given) goes through passt; the runtime gets its settings
 // in LUNIK_CONFIG (toolchain/runtime/start.c).
+import { execa } from 'execa';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
@@ -19,6 +20,8 @@ export interface PosixRunOptions {
   mem?: string;
   /** A disk image attached as virtio-blk, mounted where the recipe's "disk" says. */
   disk?: string;
+  /** A host TAP device instead of passt (root): made, addressed and removed by lunik if missing. */
+  tap?: string;
   verbose?: boolean;
   /** Called with the first forwarded URL once it answers HTTP. */
   onServing?: (url: string) => void;
@@ -27,8 +30,9 @@ export interface PosixRunOptions {
 }
 
 /** The LUNIK_CONFIG words for a run. */
-export function runConfig(o: { mem?: string; verbose?: boolean; passt?: Passt; disk?: { fd: number; mount: string; fstype: string } }): string {
+export function runConfig(o: { mem?: string; verbose?: boolean; passt?: Passt; tap?: string; disk?: { fd: number; mount: string; fstype: string } }): string {
   const words: string[] = [];
+  if (o.tap) words.push(`net=tap:${o.tap}`);
   if (o.mem) words.push(`mem=${o.mem}`);
   if (o.disk) words.push(`disk=${o.disk.fd}:${o.disk.mount}:${o.disk.fstype}`);
   if (o.verbose) words.push('verbose=1');
@@ -76,16 +80,47 @@ export async function runPosix(o: PosixRunOptions): Promise<number> {
   }
 }
 
+/** Use TAP device name, making it (with the recipe's gateway as the host's address) if it is missing. */
+async function openTap(name: string, recipe: Recipe): Promise<() => Promise<void>> {
+  const net = recipe.network;
+  if (!net || net.mode !== 'static' || !net.gateway)
+    throw badInput('run', `--tap needs a recipe with a static address and gateway (${recipe.name}'s network is ${net ? net.mode : 'absent'})`, 'leave out --tap to use passt, which also serves DHCP');
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name)) throw badInput('run', `bad TAP device name "${name}"`, 'use up to 15 letters, digits, ".", "_" or "-"');
+  if (fs.existsSync(`/sys/class/net/${name}`)) return async () => undefined;
+  if (!(typeof process.getuid === 'function' && process.getuid() === 0))
+    throw badInput('run', `there is no TAP device ${name}, and making one needs root`, `run as root, or make it first: ip tuntap add ${name} mode tap user $USER && ip addr add ${net.gateway}/${net.address.split('/')[1] ?? 24} dev ${name} && ip link set ${name} up`);
+  const prefix = net.address.split('/')[1] ?? '24';
+  const ip = async (args: string[]) => {
+    const r = await execa('ip', args, { reject: false, all: true });
+    if (r.exitCode !== 0) throw new LunikError({ where: 'run', message: `ip ${args.join(' ')} failed`, context: [String(r.all)], fix: 'check that iproute2 is installed and the name is free' });
+  };
+  await ip(['tuntap', 'add', name, 'mode', 'tap']);
+  const remove = async () => void (await execa('ip', ['link', 'del', name], { reject: false }));
+  try {
+    await ip(['addr', 'add', `${net.gateway}/${prefix}`, 'dev', name]);
+    await ip(['link', 'set', name, 'up']);
+  } catch (e) {
+    await remove();
+    throw e;
+  }
+  return remove;
+}
+
 async function runWith(o: PosixRunOptions, diskFd: number | undefined): Promise<number> {
-  const wantNet = o.forwards.length > 0 || !!o.recipe.network;
-  const passt = wantNet ? await startPasst({ forwards: o.forwards, where: 'run' }) : undefined;
+  if (o.tap && o.forwards.length) throw badInput('run', '-p forwards ports through passt, and --tap replaces passt', `leave out -p: with --tap the app is reached at its own address (${o.recipe.network?.mode === 'static' ? o.recipe.network.address.split('/')[0] : 'see its recipe'})`);
+  const removeTap = o.tap ? await openTap(o.tap, o.recipe) : undefined;
+  const wantNet = !o.tap && (o.forwards.length > 0 || !!o.recipe.network);
+  const passt = wantNet ? await startPasst({ forwards: o.forwards, where: 'run' }).catch(async (e) => {
+    await removeTap?.();
+    throw e;
+  }) : undefined;
   try {
     const argv = [o.recipe.cmdline[0], ...(o.args ?? o.recipe.cmdline.slice(1))];
     const disk = diskFd !== undefined && o.recipe.disk ? { fd: 3, mount: o.recipe.disk.mount, fstype: o.recipe.disk.fstype ?? 'ext4' } : undefined;
     const child = spawn(o.binary, argv.slice(1), {
       argv0: argv[0],
       stdio: diskFd !== undefined ? ['inherit', 'inherit', 'inherit', diskFd] : 'inherit',
-      env: { ...process.env, ...(o.recipe.env ?? {}), ...(o.env ?? {}), LUNIK_CONFIG: runConfig({ mem: o.mem, verbose: o.verbose, passt, disk }) },
+      env: { ...process.env, ...(o.recipe.env ?? {}), ...(o.env ?? {}), LUNIK_CONFIG: runConfig({ mem: o.mem, verbose: o.verbose, passt, tap: o.tap, disk }) },
     } as Parameters<typeof spawn>[2]);
     let done = false;
     const exited = new Promise<number>((resolve, reject) => {
@@ -112,6 +147,7 @@ async function runWith(o: PosixRunOptions, diskFd: number | undefined): Promise<
     }
   } finally {
     await passt?.stop();
+    await removeTap?.();
   }
 }
 
