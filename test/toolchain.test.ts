@@ -118,6 +118,23 @@ test(
   }),
 );
 
+test(
+  'a CMake project builds with CC=lunik-cc and its program runs on the lunik kernel',
+  withTimeout(5 * 60_000, async () => {
+    const src = await tempDir('cmake');
+    await fs.cp(path.join(ROOT, 'test/fixtures/cmake-app'), src, { recursive: true });
+    const build = path.join(src, 'build');
+    await fs.mkdir(build);
+    const conf = await execa('cmake', ['..'], { cwd: build, env: { CC: cc }, reject: false, all: true });
+    assert.is(conf.exitCode, 0, `cmake (Debian package cmake; lunik doctor --install): ${String(conf.all).slice(-3000)}`);
+    const make = await execa('make', [], { cwd: build, reject: false, all: true });
+    assert.is(make.exitCode, 0, String(make.all));
+    const run = await execa(path.join(build, 'cmake-app'), [], { reject: false, all: true });
+    assert.is(run.exitCode, 0, String(run.all));
+    assert.is(run.stdout, 'epoll: yes\nLinux 6.12');
+  }),
+);
+
 /** A folder of apps for LUNIK_APPS: each entry is [name, recipe, files]. */
 async function appsDir(apps: [string, object, Record<string, string>][]): Promise<string> {
   const dir = await tempDir('apps');

@@ -132,6 +132,7 @@ export const TOOLS: ToolSpec[] = [
   bin('wrk', ['--version'], 'wrk', 'HTTP load for the app tests and benchmarks'),
   bin('autoreconf', ['--version'], 'autoconf', 'the configure-based test project (test/fixtures/autoconf-app)'),
   bin('strace', ['-V'], 'strace', 'tests that check what an app asks of the host'),
+  bin('cmake', ['--version'], 'cmake', 'the CMake test project (test/fixtures/cmake-app)'),
   bin('nginx', ['-v'], 'nginx', 'the host baseline of lunik bench nginx', /nginx\/(\S+)/),
   {
     name: LINUX_SOURCE_PKG,
