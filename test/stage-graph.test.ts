@@ -113,4 +113,54 @@ test(
   }),
 );
 
+/** Whether process pid still runs (a zombie counts as gone). */
+async function alive(pid: number): Promise<boolean> {
+  const st = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return st !== '' && !/^\d+ \([^)]*\) Z/.test(st);
+}
+
+async function waitGone(pid: number, ms = 10_000): Promise<boolean> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    if (!(await alive(pid))) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+test(
+  "a stage command's timeout ends its whole process group, not only the command",
+  withTimeout(60_000, async () => {
+    const { dir, cache } = await setup();
+    const pidFile = path.join(dir, 'child.pid');
+    const r = await execa(TSX, [DRIVER, dir, cache, '--group'], { timeout: 50_000, reject: false, all: true, env: { LUNIK_TOY_TIMEOUT_MS: '1500', LUNIK_TOY_PIDFILE: pidFile } });
+    assert.is.not(r.exitCode, 0);
+    assert.match(String(r.all), /sh timed out after/);
+    const pid = Number(await fs.readFile(pidFile, 'utf8'));
+    assert.ok(await waitGone(pid), `the command's child ${pid} outlived the timeout`);
+  }),
+);
+
+test(
+  "SIGINT to lunik while a stage runs ends the stage's process group and fails it as interrupted",
+  withTimeout(60_000, async () => {
+    const { dir, cache } = await setup();
+    const pidFile = path.join(dir, 'child.pid');
+    const p = execa(TSX, [DRIVER, dir, cache, '--group'], { timeout: 50_000, reject: false, all: true, env: { LUNIK_TOY_PIDFILE: pidFile } });
+    let out = '';
+    p.all!.on('data', (d: Buffer) => (out += d.toString()));
+    const t0 = Date.now();
+    while (!/started/.test(out) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    const pid = Number(await fs.readFile(pidFile, 'utf8'));
+    // tsx runs the driver in a child process of its own: signal that process, as a kill would
+    const driver = (await execa('pgrep', ['-f', `toy-graph.ts ${dir}`], { reject: false })).stdout.split('\n').filter(Boolean).map(Number);
+    for (const d of driver) process.kill(d, 'SIGINT');
+    const r = await p;
+    assert.is.not(r.exitCode, 0);
+    assert.match(String(r.all), /interrupted \(SIGINT\)/);
+    assert.ok(await waitGone(pid), `the command's child ${pid} outlived the interrupt`);
+  }),
+);
+
 test.run();
+

@@ -163,6 +163,8 @@ uint64_t hw_tsc_hz(void);
 
 /* ---- sched.c: cooperative threads ------------------------------------- */
 
+#define HW_TLS_KEYS 128
+
 /* A queue of blocked threads (FIFO). */
 struct hw_waitq {
 	struct lhc_thread *head, *tail;
@@ -182,17 +184,25 @@ void hw_wake(struct lhc_thread *t);
 void hw_yield(void);
 /* Whether another thread is runnable now. */
 int hw_others_runnable(void);
-/* The event thread (timer.c) is woken when an interrupt is taken. */
-void hw_sched_set_event_thread(struct lhc_thread *t);
+/* The event thread (timer.c) waits here for deadlines and device events;
+ * a kick (from the scheduler on an interrupt, or lhc_timer_set) ends the
+ * wait, or the next one if it is not waiting. */
+void hw_event_wait(uint64_t deadline);
+void hw_event_kick(void);
 /* Zero this key's value in every live thread (a fresh key, tls.c). */
 void hw_sched_clear_tls(int slot);
 void **hw_thread_tls(struct lhc_thread *t);
-/* For clone (libc_host.c): a thread with a caller-supplied stack. */
+const char *hw_thread_name(void);
+/* For clone (libc_host.c): a thread on a caller-supplied stack running
+ * fn(arg), with that thread pointer (0: its own TCB); NULL when out of
+ * memory. It ends through hw_thread_clone_exit(fn's result). */
 struct lhc_thread *hw_thread_new_raw(int (*fn)(void *), void *arg,
 				     void *stack_top, uint64_t fs_base);
+/* End the calling thread: clear and wake its clear_tid, wake joiners. */
 void hw_thread_end(void) __attribute__((noreturn));
 void hw_set_fs_base(uint64_t base);
-int *hw_thread_clear_tid(struct lhc_thread *t, int *set, int change);
+void hw_thread_set_clear_tid(int *p);
+/* Free [base, base + len) once the calling thread is off it (unmapself). */
 void hw_thread_defer_unmap(void *base, size_t len);
 struct lhc_thread *hw_thread_by_id(long id);
 
@@ -208,8 +218,17 @@ void hw_thread_entry(void);
 
 int hw_timer_start(void);
 void hw_timer_stop(void);
-/* Ask the event thread to look at device events (stdio.c). */
-void hw_event_kick(void);
+int hw_on_event_thread(void);
+
+/* ---- tls.c ------------------------------------------------------------ */
+
+/* Run the destructors of a thread's non-NULL values, on that thread. */
+void hw_tls_run_dtors(void **values);
+
+/* ---- libc_host.c -------------------------------------------------------- */
+
+void hw_futex_wake(int *addr, int n);
+void hw_thread_clone_exit(int status) __attribute__((noreturn));
 
 /* ---- init.c ----------------------------------------------------------- */
 
@@ -221,11 +240,15 @@ void hw_raise(int irq); /* irq_raise if the caller wants interrupts */
 /* On the event thread: the UART interrupt came (or input may be there). */
 void hw_stdio_service(void);
 int hw_stdio_wants_input(void);
+int hw_stdio_irq_routed(void);
 void hw_stdio_fini(void);
 
 /* ---- vdev.c ----------------------------------------------------------- */
 
-size_t hw_vdev_cmdline(char *buf, size_t len);
+/* Write " virtio_mmio.device=SIZE@BASE:IRQ" for every live device into
+ * buf (no NUL; the first without its space unless lead) when it fits in
+ * len; returns the length it needs. */
+size_t hw_vdev_cmdline(char *buf, size_t len, int lead);
 int hw_vdev_line_reserve(int *irq);
 void hw_vdev_line_release(int irq);
 

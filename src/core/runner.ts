@@ -139,6 +139,44 @@ function closeStream(s: WriteStream): Promise<void> {
   return new Promise((resolve) => s.end(resolve));
 }
 
+/** A stage command may run this long unless it says otherwise (a fresh kernel build takes minutes, never an hour). */
+const DEFAULT_TIMEOUT_MS = 60 * 60_000;
+
+/**
+ * Stage commands run in process groups of their own, so that a timeout or
+ * an interrupt ends make *and* the compilers it started. While any runs,
+ * SIGINT/SIGTERM to lunik end those groups first; the stage then fails as
+ * interrupted, and its temporary output is dropped like any failure's.
+ */
+const liveGroups = new Set<number>();
+let interrupted: NodeJS.Signals | undefined;
+function killGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // already gone
+  }
+}
+function onSignal(sig: NodeJS.Signals): void {
+  interrupted = sig;
+  for (const pid of liveGroups) killGroup(pid, 'SIGTERM');
+  setTimeout(() => liveGroups.forEach((pid) => killGroup(pid, 'SIGKILL')), 3000).unref();
+}
+function track(pid: number): () => void {
+  if (liveGroups.size === 0) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  liveGroups.add(pid);
+  return () => {
+    liveGroups.delete(pid);
+    if (liveGroups.size === 0) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  };
+}
+
 /** Run one command with exactly the given environment, teeing its output into the stage log. */
 async function execLogged(id: string, file: string, args: string[], o: ExecOptions & { env: Record<string, string> }, logStream: WriteStream, reporter: Reporter, logPath: string): Promise<{ stdout: string }> {
   const shown = [file, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -152,8 +190,18 @@ async function execLogged(id: string, file: string, args: string[], o: ExecOptio
     stdin: o.input === undefined ? 'ignore' : 'pipe',
     buffer: false,
     reject: false,
-    timeout: o.timeoutMs,
+    detached: true,
   });
+  const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  let timedOut = false;
+  const untrack = child.pid ? track(child.pid) : () => undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    if (child.pid) {
+      killGroup(child.pid, 'SIGTERM');
+      setTimeout(() => killGroup(child.pid!, 'SIGKILL'), 5000).unref();
+    }
+  }, timeoutMs);
   const tail: string[] = [];
   let stdout = '';
   const pump = (stream: NodeJS.ReadableStream | null, isOut: boolean) =>
@@ -169,7 +217,11 @@ async function execLogged(id: string, file: string, args: string[], o: ExecOptio
       });
       rl.on('close', resolve);
     });
-  const [r] = await Promise.all([child, pump(child.stdout, true), pump(child.stderr, false)]);
+  const [r] = await Promise.all([child, pump(child.stdout, true), pump(child.stderr, false)]).finally(() => {
+    clearTimeout(timer);
+    untrack();
+  });
+  if (interrupted) throw new LunikError({ where: id, message: `interrupted (${interrupted}): ${shown.slice(0, 200)}`, log: logPath, code: 1 });
   if (r.exitCode !== 0 || r.failed) {
     // a compiler's or linker's own diagnostic beats make's "*** Error 2" echo
     const diag = tail.findIndex((l) => COMPILER_DIAG.test(l));
@@ -177,7 +229,7 @@ async function execLogged(id: string, file: string, args: string[], o: ExecOptio
     // keep the "In function ..." line that names where a diagnostic is
     const from = firstErr > 0 && /in function/i.test(tail[firstErr - 1]) ? firstErr - 1 : firstErr;
     const context = firstErr >= 0 ? tail.slice(from, from + 4) : tail.slice(-6);
-    const how = r.timedOut ? `timed out after ${formatDuration(o.timeoutMs ?? 0)}` : (r as { code?: string }).code === 'ENOENT' ? 'could not be started (not found)' : r.signal ? `was killed by ${r.signal}` : `failed with exit code ${r.exitCode}`;
+    const how = timedOut ? `timed out after ${formatDuration(timeoutMs)}` : (r as { code?: string }).code === 'ENOENT' ? 'could not be started (not found)' : r.signal ? `was killed by ${r.signal}` : `failed with exit code ${r.exitCode}`;
     throw new LunikError({ where: id, message: `${path.basename(file)} ${how}: ${shown.slice(0, 300)}`, context, log: logPath, code: 1 });
   }
   return { stdout };
