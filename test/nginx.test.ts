@@ -7,9 +7,9 @@ import { execa, type ResultPromise } from 'execa';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { LUNIK, ROOT, lunik, tempDir, withTimeout } from './helpers.js';
+import { freeLocalPort } from '../src/run/passt.js';
 
 const BUILD_TIMEOUT = 40 * 60_000;
 let port = 0;
@@ -17,16 +17,6 @@ let server: ResultPromise | undefined;
 let output = '';
 let big: Buffer;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 interface Reply {
   status: number;
@@ -70,7 +60,7 @@ test(
     const cp = await lunik(['fs', 'cp', path.join(dir, 'big.bin'), `${img}:/big.bin`]);
     assert.is(cp.exitCode, 0, cp.all);
 
-    port = await freePort();
+    port = await freeLocalPort();
     server = execa(process.execPath, [LUNIK, 'run', 'nginx', '--platform', 'posix', '-p', `${port}:80`, '--disk', img], { reject: false, all: true, env: { CI: '1' }, cwd: ROOT });
     server.all!.on('data', (d: Buffer) => (output += d.toString()));
     const t0 = Date.now();

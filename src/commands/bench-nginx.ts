@@ -5,7 +5,6 @@
 import { execa, type ResultPromise } from 'execa';
 import fs from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Cache } from '../core/cache.js';
@@ -16,7 +15,7 @@ import { runStages } from '../core/runner.js';
 import { renderFile } from '../core/template.js';
 import { requireTools } from '../core/tools.js';
 import { loadRecipe } from '../recipe/recipe.js';
-import { startPasst } from '../run/passt.js';
+import { freeLocalPort, startPasst } from '../run/passt.js';
 import { runConfig } from '../run/posix.js';
 import { templateVars } from '../stages/app.js';
 import { appTarget } from '../stages/pipeline.js';
@@ -24,16 +23,6 @@ import type { Globals } from './command.js';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** Wait until GET / on port answers 200 (or fail after timeoutMs, or when the server exits). */
 async function waitServing(port: number, server: ResultPromise, what: string, timeoutMs = 60_000, host = '127.0.0.1'): Promise<void> {
@@ -104,7 +93,7 @@ export async function benchNginx(runs: number, g: Globals, json: boolean, second
     const hostRps: number[] = [];
     for (let i = 0; i < runs; i++) {
       process.stderr.write(`bench: nginx run ${i + 1}/${runs}: host nginx\n`);
-      const hostPort = await freePort();
+      const hostPort = await freeLocalPort();
       const conf = renderFile(path.join(app.dir, 'nginx.conf.njk'), { ...templateVars(app.recipe), ports: [hostPort] }, 'bench')
         .replaceAll('/var/www/html', www)
         .replaceAll('/tmp/nginx.pid', path.join(dir, 'nginx.pid'));
@@ -119,7 +108,7 @@ export async function benchNginx(runs: number, g: Globals, json: boolean, second
       }
 
       process.stderr.write(`bench: nginx run ${i + 1}/${runs}: lunik nginx (posix, through passt)\n`);
-      const port = await freePort();
+      const port = await freeLocalPort();
       const passt = await startPasst({ forwards: [{ host: port, guest: 80 }], where: 'bench' });
       try {
         const lunik = execa(binary, ['-c', '/etc/nginx/nginx.conf'], { reject: false, all: true, stdout: 'ignore', env: { LUNIK_CONFIG: runConfig({ passt }) } });

@@ -105,6 +105,18 @@ async function freePortNear(port: number, taken: Set<number>): Promise<number | 
  * Check that every host port can be bound, before passt starts: a clear
  * error naming the port (and a free one to use instead) rather than passt's.
  */
+/** A TCP port on 127.0.0.1 that nothing listens on now (the kernel picks it). */
+export function freeLocalPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
 export async function checkHostPorts(forwards: PortForward[], where = 'run'): Promise<void> {
   const taken = new Set(forwards.map((f) => f.host));
   for (const f of forwards) {
