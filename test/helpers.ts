@@ -57,10 +57,11 @@ export function withTimeout<T>(ms: number, fn: () => Promise<T>): () => Promise<
 /**
  * Compile test/kernel/NAME.c (glibc-hosted) against the kernel library installed
  * at prefix (`lunik kernel`'s last line) into dir; returns the binary's path.
+ * extra: more compiler/linker arguments (include paths, -Wl,--wrap=...).
  */
-export async function compileKernelProgram(prefix: string, name: string, dir: string): Promise<string> {
+export async function compileKernelProgram(prefix: string, name: string, dir: string, extra: string[] = []): Promise<string> {
   const out = path.join(dir, name);
-  const r = await execa('gcc', ['-O1', '-g', '-Wall', '-Wextra', '-Werror', `-I${path.join(prefix, 'include')}`, path.join(ROOT, 'test/kernel', `${name}.c`), path.join(prefix, 'lib/liblkl.a'), '-lpthread', '-o', out], { reject: false, all: true });
+  const r = await execa('gcc', ['-O1', '-g', '-Wall', '-Wextra', '-Werror', `-I${path.join(prefix, 'include')}`, path.join(ROOT, 'test/kernel', `${name}.c`), path.join(prefix, 'lib/liblkl.a'), '-lpthread', ...extra, '-o', out], { reject: false, all: true });
   if (r.exitCode !== 0) throw new Error(`compiling ${name}.c against the installed prefix failed:\n${r.all}`);
   return out;
 }

@@ -368,6 +368,30 @@ test(
 );
 
 test(
+  'a kernel with PCI boots on posix, which has no LHC_CAP_PCI: no bus, no device, virtio-pci idle',
+  withTimeout(180_000, async () => {
+    const out = await runProgram(await buildProgram('pci'));
+    // pci is a default fragment: the PCI core is there, and inert
+    assert.match(out, /^ok \d+ - PCI is built in/m);
+    assert.match(out, /^ok \d+ - \/sys\/bus\/pci\/devices is empty \(0 entries\)/m);
+  }),
+);
+
+/** The lhc_* calls pciemu.c takes over to play a platform with LHC_CAP_PCI. */
+const PCIEMU_WRAPS = ['lhc_init', 'lhc_iomem_access', 'lhc_pci_cfg_read', 'lhc_pci_cfg_write', 'lhc_pci_window', 'lhc_pci_msi_alloc', 'lhc_pci_msi_free'];
+
+test(
+  'PCI host bridge: BARs assigned in the window, MSI-X lines, virtio_pci + virtio_blk on an emulated virtio-blk-pci',
+  withTimeout(240_000, async () => {
+    const bin = await compileKernelProgram(prefix, 'pciemu', bins, [`-I${path.join(ROOT, 'hypercall/include')}`, `-Wl,${PCIEMU_WRAPS.map((s) => `--wrap=${s}`).join(',')}`]);
+    const out = await runProgram(bin, [], 180_000);
+    assert.match(out, /^ok \d+ - bound to virtio-pci/m);
+    assert.match(out, /^ok \d+ - read 4 KiB from the disk over virtio-pci/m);
+    assert.match(out, /^ok \d+ - the device sent \d+ MSI-X messages/m);
+  }),
+);
+
+test(
   'the boot test runs clean under valgrind memcheck',
   withTimeout(600_000, async () => {
     const out = await runProgram(await buildProgram('boot'), ['valgrind', '--error-exitcode=99', '--errors-for-leak-kinds=none', '--track-origins=no'], 540_000);

@@ -260,16 +260,19 @@ long lkl_sys_halt(void)
 
 void machine_restart(char *cmd)
 {
+	lkl_pci_halt();
 	lkl_halt_requested = 1;
 }
 
 void machine_halt(void)
 {
+	lkl_pci_halt();
 	lkl_halt_requested = 1;
 }
 
 void machine_power_off(void)
 {
+	lkl_pci_halt();
 	lkl_halt_requested = 1;
 }
 

@@ -53,6 +53,8 @@ extern struct lhc_thread *lkl_init_thread;
 /* ---- irq.c ---------------------------------------------------------- */
 void lkl_run_irqs(void);
 int lkl_irqs_pending(void);
+/* Give a line the plain chip and handler it has after boot. */
+void lkl_irq_set_default(int irq);
 
 /* ---- time.c --------------------------------------------------------- */
 /* Record the boot instant (before start_kernel). */
@@ -73,6 +75,16 @@ int lkl_mem_prepare(unsigned long size);
 /* Below this the kernel cannot finish booting (it needs about 3 MiB). */
 #define LKL_MEM_MIN (4UL << 20)
 extern struct lkl_host_operations *lkl_ops;
+
+/* ---- pci.c ---------------------------------------------------------- */
+#ifdef CONFIG_PCI
+/* Stop bus mastering on every PCI function (the machine halts). */
+void lkl_pci_halt(void);
+#else
+static inline void lkl_pci_halt(void)
+{
+}
+#endif
 
 /* ---- boot.c --------------------------------------------------------- */
 extern int lkl_halt_requested;

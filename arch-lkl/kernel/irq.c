@@ -93,10 +93,16 @@ static struct irq_chip lkl_irq_chip = {
 	.irq_unmask	= lkl_irq_noop,
 };
 
+/* A line back to the plain chip (an MSI line given back, pci.c). */
+void lkl_irq_set_default(int irq)
+{
+	irq_set_chip_and_handler(irq, &lkl_irq_chip, handle_simple_irq);
+}
+
 void __init init_IRQ(void)
 {
 	int irq;
 
 	for (irq = 1; irq <= LHC_IRQ_MAX && irq < NR_IRQS; irq++)
-		irq_set_chip_and_handler(irq, &lkl_irq_chip, handle_simple_irq);
+		lkl_irq_set_default(irq);
 }

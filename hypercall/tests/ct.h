@@ -29,6 +29,7 @@ extern const struct ct_case ct_timer_cases[];
 extern const struct ct_case ct_jmp_cases[];
 extern const struct ct_case ct_vdev_cases[];
 extern const struct ct_case ct_stdio_cases[];
+extern const struct ct_case ct_pci_cases[];
 extern const struct ct_case ct_fini_cases[];
 
 extern const char ct_skip[];

@@ -170,7 +170,7 @@ static const struct ct_case *const groups[] = {
 	ct_init_cases,	 ct_mem_cases,	ct_clock_cases,
 	ct_thread_cases, ct_sync_cases, ct_tls_cases,
 	ct_timer_cases,	 ct_jmp_cases,	ct_vdev_cases,
-	ct_stdio_cases,	 ct_fini_cases,
+	ct_stdio_cases,	 ct_pci_cases,	ct_fini_cases,
 };
 
 #define NGROUPS (sizeof(groups) / sizeof(groups[0]))

@@ -74,9 +74,9 @@ static uint64_t cpuid_tsc_hz(void)
 	return 0;
 }
 
-/* TSC ticks and LAPIC counts across PIT_TICKS of channel 2 (mode 0: its
- * output, port 0x61 bit 5, rises when the count runs out). */
-static uint64_t pit_window(uint32_t *lapic_counts)
+/* TSC ticks and LAPIC counts across `ticks` of PIT channel 2 (mode 0:
+ * its output, port 0x61 bit 5, rises when the count runs out). */
+static uint64_t pit_window(uint32_t *lapic_counts, unsigned ticks)
 {
 	uint8_t gate = hw_inb(0x61);
 	uint64_t t0, t1;
@@ -84,10 +84,10 @@ static uint64_t pit_window(uint32_t *lapic_counts)
 
 	hw_outb(0x61, (uint8_t)((gate & ~0x02) | 0x01)); /* gate on, speaker off */
 	hw_outb(0x43, 0xb0); /* channel 2, lo/hi byte, mode 0, binary */
-	hw_outb(0x42, PIT_TICKS & 0xff);
+	hw_outb(0x42, ticks & 0xff);
 	hw_lapic_count_start();
 	t0 = hw_rdtsc();
-	hw_outb(0x42, PIT_TICKS >> 8); /* counting starts here */
+	hw_outb(0x42, ticks >> 8); /* counting starts here */
 	while (!(hw_inb(0x61) & 0x20)) {
 		if (++spins > 200000000ul) {
 			hw_outb(0x61, gate);
@@ -142,6 +142,8 @@ static uint64_t rtc_seconds(void)
 	int tries = 0, i;
 	static const uint8_t regs[7] = { 0x00, 0x02, 0x04, 0x07, 0x08, 0x09, 0x32 };
 
+	if (cmos(0x0a) == 0xff)
+		return 0; /* no RTC (Firecracker): the wall clock starts at 1970 */
 	do {
 		while ((cmos(0x0a) & 0x80) && tries++ < 1000000)
 			;
@@ -183,7 +185,12 @@ static uint64_t rtc_seconds(void)
 void hw_clock_init(void)
 {
 	uint32_t counts = 0;
-	uint64_t ticks = pit_window(&counts);
+	uint64_t ticks;
+
+	/* A short window first: under an emulator (QEMU's TCG) the first run
+	 * of this code is translated, which would count against the PIT. */
+	pit_window(&counts, PIT_TICKS / 16);
+	ticks = pit_window(&counts, PIT_TICKS);
 
 	tsc_hz = cpuid_tsc_hz();
 	if (!tsc_hz) {
@@ -195,7 +202,7 @@ void hw_clock_init(void)
 		hw_lapic_set_rate((uint64_t)counts * tsc_hz / ticks);
 	else
 		hw_lapic_set_rate(1000000000u / 16); /* a guess; re-checked on fire */
-	mult = (uint64_t)(((unsigned __int128)1000000000u << 32) / tsc_hz);
+	mult = (1000000000ull << 32) / tsc_hz; /* fits: 1e9 < 2^32 */
 	tsc0 = hw_rdtsc();
 	wall_at_zero = rtc_seconds() * 1000000000ull;
 }

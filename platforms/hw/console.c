@@ -16,8 +16,17 @@
 #define LSR_THRE 0x20 /* transmit holding register empty */
 #define IER_RDA 0x01  /* received data available */
 
-/* 115200 8N1, FIFOs on and cleared, receive interrupts off. MCR sets
- * DTR, RTS and OUT2: on PCs OUT2 gates the UART's interrupt line. */
+#define IIR 2
+#define IIR_FIFO 0xc0 /* both FIFO bits: FIFOs on */
+
+/*
+ * 115200 8N1, receive interrupts off; MCR sets DTR, RTS and OUT2 (on PCs
+ * OUT2 gates the UART's interrupt line). The FIFOs are switched on only
+ * when no input is waiting: turning them on clears the receiver, and the
+ * host's input may have reached the UART while the machine booted (a
+ * pipe into QEMU's -serial stdio). With a byte waiting the UART stays in
+ * 16450 mode, one byte at a time; QEMU holds the rest back meanwhile.
+ */
 void hw_uart_init(void)
 {
 	hw_outb(COM1 + IER, 0);
@@ -25,7 +34,9 @@ void hw_uart_init(void)
 	hw_outb(COM1 + DLL, 1);
 	hw_outb(COM1 + DLM, 0);
 	hw_outb(COM1 + LCR, 0x03);
-	hw_outb(COM1 + FCR, 0xc7);
+	if ((hw_inb(COM1 + IIR) & IIR_FIFO) != IIR_FIFO &&
+	    !(hw_inb(COM1 + LSR) & LSR_DR))
+		hw_outb(COM1 + FCR, 0xc7); /* on, cleared, 14-byte trigger */
 	hw_outb(COM1 + MCR, 0x0b);
 }
 

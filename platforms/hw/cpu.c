@@ -137,16 +137,28 @@ static void __attribute__((noreturn)) exception(const struct hw_frame *f)
 #define LVT_MASKED (1u << 16)
 
 static uint64_t lapic;
+static int x2apic; /* firmware left the LAPIC in x2APIC mode: MSRs, not MMIO */
 static uint64_t lapic_rate; /* timer counts per second (divide by 16) */
 
 static uint32_t lapic_rd(uint32_t reg)
 {
+	if (x2apic)
+		return (uint32_t)hw_rdmsr(0x800 + (reg >> 4));
 	return hw_mmio_read32(lapic + reg);
 }
 
 static void lapic_wr(uint32_t reg, uint32_t v)
 {
-	hw_mmio_write32(lapic + reg, v);
+	if (x2apic)
+		hw_wrmsr(0x800 + (reg >> 4), v);
+	else
+		hw_mmio_write32(lapic + reg, v);
+}
+
+/* This CPU's APIC id, as an IOAPIC destination field (bits 24-31). */
+static uint32_t lapic_dest(void)
+{
+	return x2apic ? lapic_rd(LAPIC_ID) << 24 : lapic_rd(LAPIC_ID) & 0xff000000u;
 }
 
 static void lapic_init(void)
@@ -154,6 +166,7 @@ static void lapic_init(void)
 	uint64_t base = hw_rdmsr(MSR_APIC_BASE);
 
 	hw_wrmsr(MSR_APIC_BASE, base | (1u << 11)); /* global enable */
+	x2apic = !!(base & (1u << 10));
 	lapic = base & 0xffffff000ull;
 	lapic_wr(LAPIC_SVR, 0x100 | HW_VEC_SPURIOUS);
 	lapic_wr(LAPIC_TPR, 0);
@@ -180,6 +193,8 @@ uint32_t hw_lapic_count_stop(void)
 void hw_lapic_set_rate(uint64_t counts_per_sec)
 {
 	lapic_rate = counts_per_sec ? counts_per_sec : 1;
+	if (lapic_rate > 1000000000u)
+		lapic_rate = 1000000000u;
 }
 
 /*
@@ -189,14 +204,16 @@ void hw_lapic_set_rate(uint64_t counts_per_sec)
  */
 void hw_lapic_timer_ns(uint64_t ns)
 {
-	unsigned __int128 c;
+	uint64_t c;
 
 	if (ns == HW_NEVER) {
 		lapic_wr(LAPIC_LVT_TIMER, LVT_MASKED | HW_VEC_TIMER);
 		lapic_wr(LAPIC_TIMER_INIT, 0);
 		return;
 	}
-	c = (unsigned __int128)ns * lapic_rate / 1000000000u;
+	/* beyond 10 s the 32-bit counter saturates at any plausible rate,
+	 * and below it ns * rate fits in 64 bits */
+	c = ns > 10000000000ull ? 0xffffffffu : ns * lapic_rate / 1000000000u;
 	if (c < 1)
 		c = 1;
 	if (c > 0xffffffffu)
@@ -247,7 +264,7 @@ int hw_ioapic_route(int isa, int vector, int on)
 	if (isa >= ioapic_pins)
 		return 0;
 	/* edge-triggered, active high, fixed delivery to this CPU */
-	ioapic_wr(0x11 + 2 * (uint32_t)isa, lapic_rd(LAPIC_ID) & 0xff000000u);
+	ioapic_wr(0x11 + 2 * (uint32_t)isa, lapic_dest());
 	ioapic_wr(0x10 + 2 * (uint32_t)isa, (uint32_t)vector | (on ? 0 : LVT_MASKED));
 	return 1;
 }
@@ -294,6 +311,7 @@ void hw_interrupt(struct hw_frame *f)
 	default:
 		if (f->vector >= 0x20 && f->vector < 0x30)
 			return; /* a masked 8259's spurious IRQ 7/15 */
+		hw_pci_interrupt((int)f->vector); /* MSI vectors */
 		break;
 	}
 	lapic_wr(LAPIC_EOI, 0);

@@ -100,7 +100,7 @@ extern int hw_nmodules;
  * Its return value becomes the exit status (lhc_exit). */
 int hw_main(void);
 
-/* Linker-script symbols. */
+/* hw.ld: the image's bounds (kept out of the heap). */
 extern char __hw_image_start[], __hw_image_end[];
 
 /* ---- console.c: the 16550 UART on COM1 --------------------------------- */
@@ -121,6 +121,7 @@ void hw_put_dec(uint64_t v);
 
 #define HW_VEC_TIMER 0x40
 #define HW_VEC_UART 0x44
+#define HW_VEC_MSI 0x50 /* 0x50..0x8d: MSI lines 2..63 (pci.c) */
 #define HW_VEC_SPURIOUS 0xff
 
 void hw_cpu_init(void);
@@ -194,10 +195,11 @@ void hw_sched_clear_tls(int slot);
 void **hw_thread_tls(struct lhc_thread *t);
 const char *hw_thread_name(void);
 /* For clone (libc_host.c): a thread on a caller-supplied stack running
- * fn(arg), with that thread pointer (0: its own TCB); NULL when out of
- * memory. It ends through hw_thread_clone_exit(fn's result). */
-struct lhc_thread *hw_thread_new_raw(int (*fn)(void *), void *arg,
-				     void *stack_top, uint64_t fs_base);
+ * fn(arg), with thread pointer fs_base (0: the caller's) and clear_tid
+ * (CLONE_CHILD_CLEARTID, or NULL); its id, or -1 when out of memory. It
+ * ends through hw_thread_clone_exit(fn's result). */
+long hw_thread_new_raw(int (*fn)(void *), void *arg, void *stack_top,
+		       uint64_t fs_base, int *clear_tid);
 /* End the calling thread: clear and wake its clear_tid, wake joiners. */
 void hw_thread_end(void) __attribute__((noreturn));
 void hw_set_fs_base(uint64_t base);
@@ -206,7 +208,7 @@ void hw_thread_set_clear_tid(int *p);
 void hw_thread_defer_unmap(void *base, size_t len);
 struct lhc_thread *hw_thread_by_id(long id);
 
-/* ---- switch.S: context switch ------------------------------------------ */
+/* ---- entry.S: context switch ------------------------------------------- */
 
 /* Save callee-saved state on the current stack, store rsp in *save, load
  * next_rsp and return into that context. */
@@ -252,10 +254,23 @@ size_t hw_vdev_cmdline(char *buf, size_t len, int lead);
 int hw_vdev_line_reserve(int *irq);
 void hw_vdev_line_release(int irq);
 
+/* ---- pci.c ---------------------------------------------------------- */
+
+/* LHC_CAP_PCI if a host bridge answers (lhc_init), else 0. */
+uint32_t hw_pci_init(void);
+/* Free the MSI lines still held (lhc_fini). */
+void hw_pci_fini(void);
+/* Interrupt context: an MSI vector came (records its line). */
+void hw_pci_interrupt(int vector);
+/* Lines recorded and not yet raised; the event thread raises them. */
+int hw_pci_pending(void);
+void hw_pci_service(void);
+
 /* ---- exit.c ----------------------------------------------------------- */
 
 #define HW_EXIT_PANIC 127 /* isa-debug-exit value for a panic or a fault */
 void hw_die(const char *what) __attribute__((noreturn));
+void hw_die_thread(const char *what, const char *name) __attribute__((noreturn));
 void hw_exit_code(uint32_t value) __attribute__((noreturn));
 
 /* ---- string.c: the few libc routines the platform needs ---------------- */

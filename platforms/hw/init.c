@@ -21,7 +21,7 @@ int lhc_init(int version, const struct lhc_upcalls *up, uint32_t *caps)
 	initialised = 1;
 	/* EXIT: lhc_exit's status leaves through QEMU's isa-debug-exit
 	 * (exit.c); STDIO: the serial port; VDEV: platforms/common. */
-	*caps = LHC_CAP_EXIT | LHC_CAP_STDIO | LHC_CAP_VDEV;
+	*caps = LHC_CAP_EXIT | LHC_CAP_STDIO | LHC_CAP_VDEV | hw_pci_init();
 	return 0;
 }
 
@@ -30,6 +30,7 @@ void lhc_fini(void)
 	if (!initialised)
 		return;
 	hw_stdio_fini();
+	hw_pci_fini();
 	hw_timer_stop();
 	hw_upcalls = 0;
 	initialised = 0;

@@ -182,6 +182,8 @@ static void poll_events(void)
 		hw_irq_uart = 0;
 		hw_event_kick();
 	}
+	if (hw_pci_pending())
+		hw_event_kick(); /* MSI lines to raise (pci.c) */
 	hw_irq_timer = 0;
 	if (sleepers) {
 		uint64_t now = hw_now();
@@ -216,7 +218,7 @@ static void idle(void)
 	}
 	hw_irq_disable();
 	now = hw_now();
-	if (hw_irq_timer || hw_irq_uart || d <= now) {
+	if (hw_irq_timer || hw_irq_uart || hw_pci_pending() || d <= now) {
 		hw_irq_enable();
 		return;
 	}
@@ -257,11 +259,8 @@ static void schedule(void)
 	}
 	q_remove(&runq, next);
 	if (next != prev) {
-		if (prev->canary && *prev->canary != STACK_MAGIC) {
-			hw_puts("lunik: hw: thread ");
-			hw_puts(prev->name);
-			hw_die("overran its stack");
-		}
+		if (prev->canary && *prev->canary != STACK_MAGIC)
+			hw_die_thread("overran its stack", prev->name);
 		current = next;
 		if (next->fs_base != cur_fs) {
 			cur_fs = next->fs_base;
@@ -382,23 +381,24 @@ int lhc_thread_create(void (*fn)(void *), void *arg, const char *name,
 	return 0;
 }
 
-struct lhc_thread *hw_thread_new_raw(int (*fn)(void *), void *arg,
-				     void *stack_top, uint64_t fs_base)
+long hw_thread_new_raw(int (*fn)(void *), void *arg, void *stack_top,
+		       uint64_t fs_base, int *clear_tid)
 {
 	struct lhc_thread *t = hw_alloc(sizeof(*t), 64);
 
 	if (!t)
-		return 0;
+		return -1;
 	hw_memset(t, 0, sizeof(*t));
 	t->cfn = fn;
 	t->arg = arg;
+	t->clear_tid = clear_tid;
 	thread_setup(t, "clone");
-	if (fs_base)
-		t->fs_base = fs_base;
+	/* without a thread pointer of its own it shares its creator's */
+	t->fs_base = fs_base ? fs_base : current->fs_base;
 	initial_frame(t, (uint64_t)(uintptr_t)stack_top);
 	all_add(t);
 	make_runnable(t);
-	return t;
+	return t->id;
 }
 
 void hw_thread_end(void)

@@ -69,6 +69,7 @@ static void event_main(void *unused)
 		struct lhc_timer *t = armed;
 
 		hw_stdio_service();
+		hw_pci_service();
 		if (t && t->deadline <= hw_now()) {
 			unlink_timer(t);
 			running = t;

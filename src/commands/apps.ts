@@ -1,6 +1,6 @@
 // lunik build / run / toolchain: apps from their recipes, and lunik-cc.
 import { LunikError, badInput } from '../core/errors.js';
-import { parseAccel } from '../core/accel.js';
+import { parseAccel, resolveAccel } from '../core/accel.js';
 import { Cache } from '../core/cache.js';
 import { cacheRoot } from '../core/paths.js';
 import { makeReporter } from '../core/progress.js';
@@ -9,6 +9,7 @@ import type { Stage, StageResult } from '../core/stage.js';
 import { loadRecipe, parsePlatform, PLATFORMS, type Platform } from '../recipe/recipe.js';
 import { parsePortForward } from '../run/passt.js';
 import { runPosix } from '../run/posix.js';
+import { megabytes, runQemu } from '../run/qemu.js';
 import { appTarget, toolchainTarget } from '../stages/pipeline.js';
 import { TOOLCHAIN_PLATFORMS } from '../stages/toolchain.js';
 import type { Command, Globals } from './command.js';
@@ -65,19 +66,19 @@ export const build: Command = {
 export const run: Command = {
   name: 'run',
   summary: 'build (if needed) and run an app; posix runs it as a process, hw boots it under QEMU',
-  usage: 'lunik run APP [--platform P] [-p HOST:GUEST]... [--mem M] [--disk IMG] [--tap NAME] [--accel auto|kvm|tcg] [-- ARG...]',
+  usage: 'lunik run APP [--platform P] [-p HOST:GUEST]... [--mem M] [--disk IMG] [--tap NAME] [--gdb] [--accel auto|kvm|tcg] [-- ARG...]',
   options: {
     platform: platformOpt,
     publish: { type: 'string', short: 'p', multiple: true, valueName: 'HOST:GUEST', description: 'forward a host TCP port to the guest' },
     mem: { type: 'string', valueName: 'M', description: "the kernel's memory, e.g. 64M (default: the recipe's)" },
     disk: { type: 'string', valueName: 'IMG', description: "an ext4 image attached as a disk, mounted where the recipe's \"disk\" says" },
     tap: { type: 'string', valueName: 'NAME', description: 'posix: a host TAP device instead of passt (made and removed by lunik when missing; root)' },
+    gdb: { type: 'boolean', description: "hw: start QEMU's gdb stub (port 1234) and wait for gdb; prints the gdb command line" },
     accel: { type: 'string', valueName: 'A', description: 'auto (default): KVM only if a probe boot shows it works; kvm; tcg' },
   },
   positionals: { min: 1, max: Infinity, names: 'APP [-- ARG...]' },
   async run({ values, positionals }, g) {
     const platform = parsePlatform(values.platform as string | undefined, 'run');
-    parseAccel(values.accel as string | undefined);
     const forwards = ((values.publish as string[] | undefined) ?? []).map((p) => parsePortForward(p, 'run'));
     const mem = values.mem as string | undefined;
     if (mem !== undefined && !/^\d+[KMG]$/.test(mem)) throw badInput('run', `bad memory size "${mem}"`, 'write it as a number with K, M or G, e.g. --mem 64M');
@@ -85,20 +86,68 @@ export const run: Command = {
     const disk = values.disk as string | undefined;
     if (disk !== undefined && !app.recipe.disk) throw badInput('run', `${app.recipe.name} takes no disk (its recipe has no "disk")`, 'leave out --disk');
     buildable(platform, 'run');
+    const accelChoice = parseAccel(values.accel as string | undefined);
+    const args = positionals.length > 1 ? positionals.slice(1) : undefined;
+    const onServing = (url: string) => process.stderr.write(`lunik: serving on ${url}\n`);
+    if (platform === 'hw') {
+      if (values.tap) throw badInput('run', '--tap is for --platform posix', 'leave it out: on hw, QEMU\'s user network with -p forwards is used');
+      const res = await runTarget(await appTarget(app, platform), g, g.verbose);
+      const image = path.join(res.out, 'bin', app.recipe.name);
+      const { accel, reason } = await resolveAccel(accelChoice, (l) => g.verbose && process.stderr.write(`${l}\n`));
+      if (g.verbose) process.stderr.write(`lunik: accelerator ${accel} (${reason})\n`);
+      const mem = hwMemory(app.recipe.memory, values.mem as string | undefined, fs.statSync(image).size, app.recipe.name);
+      const settings = [`mem=${mem.kernelMiB}M`];
+      if (app.recipe.network || forwards.length) settings.push('net=if:eth0');
+      if (disk && app.recipe.disk) settings.push(`disk=/dev/vda:${app.recipe.disk.mount}:${app.recipe.disk.fstype ?? 'ext4'}`);
+      if (g.verbose) settings.push('verbose=1');
+      const argv = args ?? app.recipe.cmdline.slice(1);
+      return runQemu({
+        image,
+        memMiB: mem.guestMiB,
+        accel,
+        forwards,
+        network: !!app.recipe.network || forwards.length > 0,
+        disk: disk ? path.resolve(disk) : undefined,
+        gdbPort: values.gdb ? 1234 : undefined,
+        append: [...settings, '--', ...argv].join(' '),
+        onServing,
+      });
+    }
+    if (values.gdb) throw badInput('run', '--gdb is for --platform hw', 'on posix, run the program under gdb yourself: lunik build prints its path');
     const res = await runTarget(await appTarget(app, platform), g, g.verbose);
     return runPosix({
       binary: path.join(res.out, 'bin', app.recipe.name),
       recipe: app.recipe,
-      args: positionals.length > 1 ? positionals.slice(1) : undefined,
+      args,
       forwards,
       mem,
       disk,
       tap: values.tap as string | undefined,
       verbose: g.verbose,
-      onServing: (url) => process.stderr.write(`lunik: serving on ${url}\n`),
+      onServing,
     });
   },
 };
+
+/**
+ * Guest memory on hw: --mem, or the recipe's kernel memory plus the image and
+ * room for the app (its heap and stacks come from the platform, not the
+ * kernel). The kernel gets what is left after the image and that room.
+ */
+export function hwMemory(recipeMem: string | undefined, mem: string | undefined, imageBytes: number, app: string): { guestMiB: number; kernelMiB: number } {
+  const imageMiB = Math.ceil(imageBytes / 1048576);
+  const room = 16; // the app's heap and stacks, the platform's own, alignment
+  const minKernel = 16;
+  if (mem === undefined) {
+    const kernelMiB = recipeMem ? Math.max(minKernel, megabytes(recipeMem)) : 64;
+    return { guestMiB: kernelMiB + imageMiB + room, kernelMiB };
+  }
+  const guestMiB = megabytes(mem);
+  const kernelMiB = guestMiB - imageMiB - room;
+  if (kernelMiB < minKernel)
+    throw badInput('run', `--mem ${mem} is too little memory for ${app}: its image takes ${imageMiB} MiB, the app needs about ${room} MiB more and the kernel at least ${minKernel} MiB`, `give at least --mem ${imageMiB + room + minKernel}M`);
+  return { guestMiB, kernelMiB };
+}
 
 export const toolchain: Command = {
   name: 'toolchain',

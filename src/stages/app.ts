@@ -154,6 +154,7 @@ export function bakeStage(app: App, platform: string, build: Stage, rootfs: Stag
         platform,
         rootfs: path.join(ctx.deps[rootfs.id].out, 'rootfs.cpio'),
         config: recipeConfig(recipe),
+        name: recipe.cmdline[0],
         exec: (file, args, env) => ctx.exec(file, args, { env }),
       });
       const st = await fs.stat(out);
@@ -173,6 +174,8 @@ export interface BakeOptions {
   rootfs?: string;
   /** The runtime's settings (toolchain/runtime/start.c). */
   config?: string;
+  /** argv[0] where the platform has no exec to give one (hw). */
+  name?: string;
   exec: (file: string, args: string[], env?: Record<string, string>) => Promise<unknown>;
 }
 
@@ -182,7 +185,7 @@ export async function bakeLink(o: BakeOptions): Promise<void> {
   try {
     const image = path.join(work, 'image.S');
     // The root file system and the settings, under the names the runtime looks for.
-    const lines = ['\t.section .rodata.lunik_image,"a"', '\t.balign 16', '\t.globl __lunik_config', '__lunik_config:', `\t.asciz ${JSON.stringify(o.config ?? '')}`];
+    const lines = ['\t.section .rodata.lunik_image,"a"', '\t.balign 16', '\t.globl __lunik_config, __lunik_app_name', '__lunik_config:', `\t.asciz ${JSON.stringify(o.config ?? '')}`, '__lunik_app_name:', `\t.asciz ${JSON.stringify(o.name ?? path.basename(o.out))}`];
     if (o.rootfs) lines.push('\t.balign 16', '\t.globl __lunik_initrd_start, __lunik_initrd_end', '__lunik_initrd_start:', `\t.incbin ${JSON.stringify(o.rootfs)}`, '__lunik_initrd_end:');
     lines.push('\t.section .note.GNU-stack,"",@progbits', '');
     await fs.writeFile(image, lines.join('\n'));

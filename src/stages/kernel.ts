@@ -18,7 +18,7 @@ import { installLklHeaders } from './headers.js';
 import { posixPlatformStage } from './platform.js';
 
 export const KERNEL_TOOLS = ['gcc', 'make', 'flex', 'bison', 'bc', 'perl', 'libelf', 'xz', LINUX_SOURCE_PKG];
-export const DEFAULT_FRAGMENTS = ['base', 'net', 'fs', 'virtio'];
+export const DEFAULT_FRAGMENTS = ['base', 'net', 'fs', 'virtio', 'pci'];
 
 const configDir = () => path.join(repoRoot(), 'kernel/config');
 const patchDir = () => path.join(repoRoot(), 'kernel/patches');

@@ -22,7 +22,7 @@ import { requireTools } from '../core/tools.js';
 import { libcStage } from './libc.js';
 
 const TOOLS = ['gcc', 'make'];
-export const TOOLCHAIN_PLATFORMS = ['posix'];
+export const TOOLCHAIN_PLATFORMS = ['posix', 'hw'];
 
 let gccInclude: Promise<string> | undefined;
 /** gcc's own headers (stddef.h, stdarg.h, …), which musl expects beside its own. */
@@ -38,20 +38,35 @@ async function muslFlags(sysroot: string): Promise<string[]> {
 
 const CFLAGS = ['-std=gnu11', '-O2', '-g', '-Wall', '-Wextra', '-Werror', '-ffunction-sections', '-fdata-sections'];
 
+/**
+ * One platform's library for apps: its objects linked -r into one, only
+ * its interfaces left global (lhc_*, __lunik_host_*, and hw's PVH entry),
+ * plus its linker script when it has one (lib/PLATFORM/platform.ld).
+ */
 async function buildPlatform(ctx: StageContext, name: string, sysroot: string): Promise<void> {
   const dir = path.join(repoRoot(), 'platforms', name);
   const build = await fs.mkdtemp(path.join(os.tmpdir(), `lunik-${name}-musl-`));
   try {
-    const cc = ['gcc', ...(await muslFlags(sysroot))].join(' ');
     const lib = path.join(build, `lib${name}-platform.a`);
-    await ctx.exec('make', ['-C', dir, `O=${build}`, `CC=${cc}`, `EXTRA_CFLAGS=-ffunction-sections -fdata-sections`, `-j${os.availableParallelism()}`, lib]);
+    const members = ['--whole-archive', lib, '--no-whole-archive'];
+    const keep = ['lhc_*', '__lunik_host_*'];
+    if (name === 'hw') {
+      // freestanding: no C library's headers at all; app.o starts musl
+      await ctx.exec('make', ['-C', dir, `O=${build}`, `EXTRA_CFLAGS=-ffunction-sections -fdata-sections`, `-j${os.availableParallelism()}`, 'app']);
+      members.push(path.join(build, 'app.o'));
+      keep.push('hw_pvh_start');
+    } else {
+      const cc = ['gcc', ...(await muslFlags(sysroot))].join(' ');
+      await ctx.exec('make', ['-C', dir, `O=${build}`, `CC=${cc}`, `EXTRA_CFLAGS=-ffunction-sections -fdata-sections`, `-j${os.availableParallelism()}`, lib]);
+    }
     // one object, only the interfaces global (Solo5's rule for layers)
     const whole = path.join(build, 'platform.o');
-    await ctx.exec('ld', ['-r', '-o', whole, '--whole-archive', lib]);
-    await ctx.exec('objcopy', ['--wildcard', '--keep-global-symbol=lhc_*', '--keep-global-symbol=__lunik_host_*', whole]);
+    await ctx.exec('ld', ['-r', '-o', whole, ...members]);
+    await ctx.exec('objcopy', ['--wildcard', ...keep.map((k) => `--keep-global-symbol=${k}`), whole]);
     const out = path.join(ctx.out, 'lib', name);
     await fs.mkdir(out, { recursive: true });
     await ctx.exec('ar', ['rcs', path.join(out, 'libplatform.a'), whole]);
+    if (name === 'hw') await fs.copyFile(path.join(dir, 'hw.ld'), path.join(out, 'platform.ld'));
   } finally {
     await fs.rm(build, { recursive: true, force: true });
   }

@@ -14,13 +14,16 @@
  *
  *   mem=64M                 the kernel's memory
  *   net=unix:PATH           a virtio-net device on a QEMU-stream socket
- *                           (passt), or net=tap:NAME
+ *                           (passt), or net=tap:NAME; net=if:NAME: an
+ *                           interface the kernel found itself (hw: eth0 on
+ *                           virtio-net-pci)
  *   ip=A.B.C.D/N  gw=A.B.C.D  a static IPv4 address and default gateway
  *   mtu=N                   the network device's MTU (default 1500)
  *   ip=dhcp                 the kernel's DHCP client at boot
  *   disk=FD:DIR[:TYPE]      a virtio-blk disk over the already open host file
  *                           descriptor FD (posix), mounted at DIR (TYPE:
- *                           ext4 unless given)
+ *                           ext4 unless given); disk=/dev/NAME:DIR[:TYPE]:
+ *                           a disk the kernel found itself (hw: vda)
  *   verbose=1               show the kernel's boot log
  *
  * A program linked without a root file system (lunik-cc's plain output,
@@ -183,8 +186,8 @@ static void net_before_boot(void)
 	struct lkl_netdev *nd;
 	struct lkl_netdev_args args = { 0 };
 
-	if (!net || !*net || same(net, "none"))
-		return;
+	if (!net || !*net || same(net, "none") || starts(net, "if:"))
+		return; /* if:NAME is configured once the kernel has found it */
 	const char *m = get("mtu");
 	int mtu = 0;
 
@@ -223,16 +226,37 @@ static void announce(unsigned int gwaddr)
 	lkl_sys_close(fd);
 }
 
+/* The index of interface name, or -errno. */
+static int if_index(const char *name)
+{
+	struct lkl_ifreq ifr = { 0 };
+	long fd = lkl_sys_socket(LKL_AF_INET, LKL_SOCK_DGRAM, 0), err;
+
+	if (fd < 0)
+		return (int)fd;
+	for (unsigned i = 0; name[i] && i + 1 < sizeof(ifr.lkl_ifr_name); i++)
+		ifr.lkl_ifr_name[i] = name[i];
+	err = lkl_sys_ioctl(fd, LKL_SIOCGIFINDEX, (long)&ifr);
+	lkl_sys_close(fd);
+	return err < 0 ? (int)err : ifr.lkl_ifr_ifindex;
+}
+
 static void net_after_boot(void)
 {
-	const char *ip = get("ip"), *gw = get("gw");
+	const char *ip = get("ip"), *gw = get("gw"), *net = get("net");
 	unsigned int addr, prefix, gwaddr;
 	int ifindex;
 
 	failed("cannot bring up the loopback interface: ", lkl_if_up(1));
-	if (net_id < 0)
+	if (net && starts(net, "if:")) {
+		ifindex = if_index(net + 3);
+		if (ifindex < 0)
+			fail("no network interface ", net + 3);
+	} else if (net_id < 0) {
 		return;
-	ifindex = lkl_netdev_get_ifindex(net_id);
+	} else {
+		ifindex = lkl_netdev_get_ifindex(net_id);
+	}
 	failed("cannot find the network interface: ", ifindex);
 	failed("cannot bring up the network interface: ", lkl_if_up(ifindex));
 	if (!ip || same(ip, "dhcp"))
@@ -251,7 +275,7 @@ static void net_after_boot(void)
 }
 
 static int disk_id = -1;
-static char disk_dir[256], disk_type[16];
+static char disk_dir[256], disk_type[16], disk_dev[64];
 
 /* disk=FD:DIR[:TYPE], added before boot so the kernel finds it at once. */
 static void disk_before_boot(void)
@@ -263,10 +287,19 @@ static void disk_before_boot(void)
 
 	if (!d)
 		return;
-	for (p = d; *p >= '0' && *p <= '9'; p++)
-		fd = fd * 10 + (*p - '0');
-	if (p == d || *p++ != ':' || *p != '/')
-		fail("bad disk setting (want disk=FD:DIR[:TYPE]): ", d);
+	if (*d == '/') {
+		/* a device the kernel finds itself: only remembered here */
+		for (p = d, i = 0; *p && *p != ':' && i + 1 < sizeof(disk_dev); p++)
+			disk_dev[i++] = *p;
+		disk_dev[i] = 0;
+		if (*p++ != ':' || *p != '/')
+			fail("bad disk setting (want disk=/dev/NAME:DIR[:TYPE]): ", d);
+	} else {
+		for (p = d; *p >= '0' && *p <= '9'; p++)
+			fd = fd * 10 + (*p - '0');
+		if (p == d || *p++ != ':' || *p != '/')
+			fail("bad disk setting (want disk=FD:DIR[:TYPE]): ", d);
+	}
 	for (i = 0; *p && *p != ':' && i + 1 < sizeof(disk_dir); p++)
 		disk_dir[i++] = *p;
 	disk_dir[i] = 0;
@@ -277,6 +310,8 @@ static void disk_before_boot(void)
 		fail("bad disk setting (too long): ", d);
 	if (!disk_type[0])
 		__builtin_memcpy(disk_type, "ext4", 5);
+	if (disk_dev[0])
+		return;
 	disk.fd = fd;
 	disk_id = lkl_disk_add(&disk);
 	if (disk_id < 0)
@@ -298,15 +333,21 @@ static void disk_after_boot(void)
 	unsigned int dev;
 	long err;
 
-	if (disk_id < 0)
+	const char *node = "/dev/lunik-disk";
+
+	if (disk_dev[0]) {
+		node = disk_dev;
+	} else if (disk_id < 0) {
 		return;
-	failed("cannot find the disk: ", lkl_get_virtio_blkdev(disk_id, 0, &dev));
-	failed("cannot make the disk's device node: ",
-	       lkl_sys_mknodat(LKL_AT_FDCWD, "/dev/lunik-disk", LKL_S_IFBLK | 0600, dev));
+	} else {
+		failed("cannot find the disk: ", lkl_get_virtio_blkdev(disk_id, 0, &dev));
+		failed("cannot make the disk's device node: ",
+		       lkl_sys_mknodat(LKL_AT_FDCWD, node, LKL_S_IFBLK | 0600, dev));
+	}
 	err = lkl_sys_mkdir(disk_dir, 0755);
 	if (err < 0 && err != -LKL_EEXIST)
 		failed("cannot create the disk's mount point: ", err);
-	err = lkl_sys_mount("/dev/lunik-disk", disk_dir, disk_type, 0, 0);
+	err = lkl_sys_mount((char *)node, disk_dir, disk_type, 0, 0);
 	if (err < 0) {
 		say("lunik: error: cannot mount the disk on ", disk_dir, ":");
 		fail("  ", lkl_strerror(err));

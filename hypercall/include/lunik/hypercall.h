@@ -67,7 +67,7 @@ struct lhc_upcalls {
 /* Optional groups a platform may provide; reported by lhc_init. */
 #define LHC_CAP_VDEV (1u << 0) /* virtio-mmio devices with caller backends */
 #define LHC_CAP_NET (1u << 1)   /* network device group (reserved) */
-#define LHC_CAP_PCI (1u << 2)   /* PCI group (reserved) */
+#define LHC_CAP_PCI (1u << 2)   /* PCI host bridge, MSI (lhc_pci_*) */
 #define LHC_CAP_EXIT (1u << 3)  /* lhc_exit's status reaches the host */
 #define LHC_CAP_STDIO (1u << 4) /* the host's standard streams (lhc_stdio_*) */
 
@@ -434,6 +434,55 @@ int lhc_stdio_in_read(void *buf, size_t len, size_t *got);
  * host input).
  */
 void lhc_stdio_in_close(void);
+
+/* ---- PCI (LHC_CAP_PCI) -------------------------------------------------- */
+
+/*
+ * A PCI host bridge for segment 0, so that Linux enumerates the machine's
+ * PCI devices, assigns their BARs itself and runs its own drivers on them
+ * (virtio_pci, virtio_net, virtio_blk). Interrupts are MSI/MSI-X only: the
+ * platform tells which memory write raises which line; INTx is not routed.
+ * Window addresses are both CPU and bus addresses; accesses in
+ * [LHC_IOMEM_BASE, LHC_IOMEM_END) go through lhc_iomem_access, others are
+ * plain loads and stores. Memory from lhc_malloc is DMA-able at its own
+ * address. docs/hypercall.md section 17.
+ */
+
+/*
+ * Configuration space of bus (0..255), devfn (device << 3 | function) at
+ * offset (0..4095, a multiple of size), size 1, 2 or 4 bytes, little-endian
+ * in the low bytes of the value. A function that does not exist, or an
+ * offset the platform cannot reach (>= 256 without extended configuration
+ * space), reads as all ones and ignores writes. LHC_EINVAL for arguments
+ * outside those ranges (or val NULL). Never blocks; any thread, also with
+ * the kernel's interrupts off.
+ */
+int lhc_pci_cfg_read(int bus, int devfn, int offset, int size, uint32_t *val);
+int lhc_pci_cfg_write(int bus, int devfn, int offset, int size, uint32_t val);
+
+/*
+ * Memory window index (0, 1, ...) the caller may place BARs in: [*base,
+ * *base + *size). LHC_ENOENT past the last one (there is at least one);
+ * LHC_EINVAL for a NULL pointer. Windows never overlap memory or each
+ * other and do not change between lhc_init and lhc_fini. There is no I/O
+ * port window: BARs decoding port I/O stay unassigned.
+ */
+int lhc_pci_window(int index, uint64_t *base, uint64_t *size);
+
+/*
+ * Reserve an interrupt line (2..LHC_IRQ_MAX) that no device, standard
+ * input or other allocation has, for one MSI/MSI-X vector: after a
+ * device's memory write of *data to *addr the platform calls
+ * irq_raise(*irq) at least once (from thread context; writes before the
+ * kernel runs the line may be merged). *addr is below 4 GiB and 4-byte
+ * aligned, *data below 65536, so MSI and MSI-X both carry them.
+ * LHC_EINVAL (a NULL pointer), LHC_EAGAIN (no line or vector left).
+ */
+int lhc_pci_msi_alloc(int *irq, uint64_t *addr, uint32_t *data);
+
+/* Give a line from lhc_pci_msi_alloc back, after the device stopped using
+ * the message; it is raised no more. Anything else is ignored. */
+void lhc_pci_msi_free(int irq);
 
 /* ---- exit and panic ---------------------------------------------------- */
 
