@@ -1,12 +1,14 @@
-// nginx as a posix process unikernel (issue: Toolchain): Debian's nginx built
-// with lunik-cc, serving from the kernel library's TCP/IP stack and file
-// systems through passt, checked from the host over real sockets.
-import { test } from 'uvu';
+// nginx built from Debian's source with lunik-cc, checked from the host over
+// real sockets on each platform: as a posix process unikernel serving through
+// passt (issue: Toolchain), and baked for hw, booted under QEMU TCG and
+// served through QEMU's user network (issue: Bare-metal x86_64 platform).
+import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa, type ResultPromise } from 'execa';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { LUNIK, ROOT, lunik, tempDir, withTimeout } from './helpers.js';
 import { freeLocalPort } from '../src/run/passt.js';
@@ -15,7 +17,22 @@ const BUILD_TIMEOUT = 40 * 60_000;
 let port = 0;
 let server: ResultPromise | undefined;
 let output = '';
-let big: Buffer;
+let big: Buffer | undefined;
+let disk = '';
+
+/** An ext4 image with a 5 MiB random file, written through the kernel library without root. */
+async function diskImage(): Promise<string> {
+  if (disk) return disk;
+  const dir = await tempDir('nginx');
+  big = crypto.randomBytes(5 * 1024 * 1024);
+  await fs.writeFile(path.join(dir, 'big.bin'), big);
+  const img = path.join(dir, 'www.ext4');
+  await execa('truncate', ['-s', '32M', img]);
+  await execa('mkfs.ext4', ['-q', '-F', img]);
+  const cp = await lunik(['fs', 'cp', path.join(dir, 'big.bin'), `${img}:/big.bin`]);
+  assert.is(cp.exitCode, 0, cp.all);
+  return (disk = img);
+}
 
 
 interface Reply {
@@ -38,80 +55,80 @@ function request(p: string, method = 'GET'): Promise<Reply> {
   });
 }
 
-test(
-  'lunik build nginx --platform posix builds Debian nginx with lunik-cc',
-  withTimeout(BUILD_TIMEOUT, async () => {
-    const r = await lunik(['build', 'nginx', '--platform', 'posix'], { timeoutMs: BUILD_TIMEOUT });
-    assert.is(r.exitCode, 0, r.all.slice(-3000));
-    assert.match(r.stderr, /nginx source: Debian 1\.22\./);
-  }),
-);
 
-test(
-  'lunik run nginx --platform posix -p PORT:80 --disk IMG serves until stopped',
-  withTimeout(5 * 60_000, async () => {
-    const dir = await tempDir('nginx');
-    // a disk written beforehand through the kernel library, without root
-    big = crypto.randomBytes(5 * 1024 * 1024);
-    await fs.writeFile(path.join(dir, 'big.bin'), big);
-    const img = path.join(dir, 'www.ext4');
-    await execa('truncate', ['-s', '32M', img]);
-    await execa('mkfs.ext4', ['-q', '-F', img]);
-    const cp = await lunik(['fs', 'cp', path.join(dir, 'big.bin'), `${img}:/big.bin`]);
-    assert.is(cp.exitCode, 0, cp.all);
+/** The tests every platform passes; posix and hw add their own below. */
+function nginxSuite(platform: 'posix' | 'hw') {
+  const t = suite(`nginx on ${platform}`);
+  t(
+    `lunik build nginx --platform ${platform} builds Debian nginx with lunik-cc`,
+    withTimeout(BUILD_TIMEOUT, async () => {
+      const r = await lunik(['build', 'nginx', '--platform', platform], { timeoutMs: BUILD_TIMEOUT });
+      assert.is(r.exitCode, 0, r.all.slice(-3000));
+      assert.match(r.stderr, /nginx source: Debian 1\.22\./);
+    }),
+  );
 
-    port = await freeLocalPort();
-    server = execa(process.execPath, [LUNIK, 'run', 'nginx', '--platform', 'posix', '-p', `${port}:80`, '--disk', img], { reject: false, all: true, env: { CI: '1' }, cwd: ROOT });
-    server.all!.on('data', (d: Buffer) => (output += d.toString()));
-    const t0 = Date.now();
-    while (!/serving on http:\/\/localhost:\d+/.test(output)) {
-      if (server.exitCode !== null || Date.now() - t0 > 120_000) assert.unreachable(`nginx did not come up:\n${output.slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }),
-);
+  t(
+    `lunik run nginx --platform ${platform} -p PORT:80 --disk IMG serves until stopped`,
+    withTimeout(5 * 60_000, async () => {
+      const img = await diskImage();
+      output = '';
+      port = await freeLocalPort();
+      server = execa(process.execPath, [LUNIK, 'run', 'nginx', '--platform', platform, '-p', `${port}:80`, '--disk', img], { reject: false, all: true, env: { CI: '1' }, cwd: ROOT });
+      server.all!.on('data', (d: Buffer) => (output += d.toString()));
+      const t0 = Date.now();
+      while (!/serving on http:\/\/localhost:\d+/.test(output)) {
+        if (server.exitCode !== null || Date.now() - t0 > 120_000) assert.unreachable(`nginx did not come up:\n${output.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }),
+  );
 
-test(
-  'the default page, a 404 and a HEAD, byte for byte',
-  withTimeout(60_000, async () => {
-    const page = await fs.readFile(path.join(ROOT, 'apps/nginx/www/index.html'));
-    const r = await request('/');
-    assert.is(r.status, 200);
-    assert.is(r.headers['content-type'], 'text/html');
-    assert.ok(r.body.equals(page), `page differs:\n${r.body.toString()}`);
-    const missing = await request('/no/such/page.html');
-    assert.is(missing.status, 404);
-    const head = await request('/', 'HEAD');
-    assert.is(head.status, 200);
-    assert.is(head.headers['content-length'], String(page.length));
-    assert.is(head.body.length, 0);
-  }),
-);
+  t(
+    'the default page, a 404 and a HEAD, byte for byte',
+    withTimeout(60_000, async () => {
+      const page = await fs.readFile(path.join(ROOT, 'apps/nginx/www/index.html'));
+      const r = await request('/');
+      assert.is(r.status, 200);
+      assert.is(r.headers['content-type'], 'text/html');
+      assert.ok(r.body.equals(page), `page differs:\n${r.body.toString()}`);
+      const missing = await request('/no/such/page.html');
+      assert.is(missing.status, 404);
+      const head = await request('/', 'HEAD');
+      assert.is(head.status, 200);
+      assert.is(head.headers['content-length'], String(page.length));
+      assert.is(head.body.length, 0);
+    }),
+  );
 
-test(
-  'a 5 MiB file from the ext4 disk arrives intact',
-  withTimeout(60_000, async () => {
-    const r = await request('/disk/big.bin');
-    assert.is(r.status, 200);
-    assert.is(r.body.length, big.length);
-    const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
-    assert.is(sha(r.body), sha(big));
-  }),
-);
+  t(
+    'a 5 MiB file from the ext4 disk arrives intact',
+    withTimeout(60_000, async () => {
+      const r = await request('/disk/big.bin');
+      assert.is(r.status, 200);
+      assert.is(r.body.length, big!.length);
+      const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+      assert.is(sha(r.body), sha(big!));
+    }),
+  );
 
-test(
-  '50 concurrent keep-alive connections for 3 s: no failed request',
-  withTimeout(60_000, async () => {
-    const r = await execa('wrk', ['-t2', '-c50', '-d3s', '--timeout', '5s', `http://127.0.0.1:${port}/`], { reject: false, all: true });
-    assert.is(r.exitCode, 0, String(r.all));
-    const text = String(r.all);
-    const done = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
-    assert.ok(done > 500, text);
-    assert.not.match(text, /Socket errors|Non-2xx/, text);
-  }),
-);
+  t(
+    '50 concurrent keep-alive connections for 3 s: no failed request',
+    withTimeout(60_000, async () => {
+      const r = await execa('wrk', ['-t2', '-c50', '-d3s', '--timeout', '5s', `http://127.0.0.1:${port}/`], { reject: false, all: true });
+      assert.is(r.exitCode, 0, String(r.all));
+      const text = String(r.all);
+      const done = Number(/(\d+) requests in/.exec(text)?.[1] ?? 0);
+      assert.ok(done > 500, text);
+      assert.not.match(text, /Socket errors|Non-2xx/, text);
+    }),
+  );
 
-test(
+  return { t };
+}
+
+const posix = nginxSuite('posix');
+posix.t(
   'strace: the host sees no accept and no open of the served files',
   withTimeout(60_000, async () => {
     const kids = (await execa('pgrep', ['-P', String(server!.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
@@ -132,7 +149,7 @@ test(
   }),
 );
 
-test(
+posix.t(
   'stopping lunik run stops nginx and passt',
   withTimeout(30_000, async () => {
     const kids = (await execa('pgrep', ['-P', String(server!.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
@@ -143,7 +160,7 @@ test(
   }),
 );
 
-test(
+posix.t(
   '--tap NAME (root): lunik makes the TAP device, nginx answers at its own address, the device goes at exit',
   withTimeout(60_000, async () => {
     if (!(typeof process.getuid === 'function' && process.getuid() === 0)) {
@@ -185,11 +202,57 @@ test(
   }),
 );
 
-test.after(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGKILL');
+const hw = nginxSuite('hw');
+hw.t(
+  'the console shows the Linux 6.12 boot log',
+  withTimeout(10_000, async () => {
+    assert.match(output, /^Linux version 6\.12\.\d+/m);
+    assert.match(output, /^pci 0000:00:\S+ \[1af4:/m); // QEMU's virtio devices, found by Linux's PCI core
+  }),
+);
+hw.t(
+  'stopping lunik run stops QEMU',
+  withTimeout(30_000, async () => {
+    const kids = (await execa('pgrep', ['-P', String(server!.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
+    server!.kill('SIGINT');
     await server;
-  }
-});
+    for (const k of kids) assert.not.ok(await fs.access(`/proc/${k}`).then(() => true, () => false), `process ${k} still runs`);
+    assert.match(output, /\] "GET \/ HTTP\/1\.1" 200 612 /, 'nginx logs to stdout');
+  }),
+);
 
-test.run();
+hw.t(
+  'bad input on hw: an occupied host port; no QEMU',
+  withTimeout(240_000, async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const used = (busy.address() as net.AddressInfo).port;
+    try {
+      const r = await lunik(['run', 'nginx', '-p', `${used}:80`]);
+      assert.is(r.exitCode, 2, r.all.slice(-2000));
+      assert.match(r.stderr, new RegExp(`host port ${used} is already in use`));
+    } finally {
+      busy.close();
+    }
+    // a PATH with the build tools (everything is cached by now) and no QEMU
+    const bin = await tempDir('noqemu');
+    for (const tool of ['gcc', 'cc', 'make', 'ar', 'as', 'ld', 'objcopy', 'dpkg-query', 'apt-get', 'apt-cache', 'dpkg', 'sh', 'patch', 'cpio', 'passt', 'dpkg-source']) {
+      const { stdout } = await execa('sh', ['-c', `command -v ${tool} || true`]);
+      if (stdout.trim()) await fs.symlink(stdout.trim(), path.join(bin, tool));
+    }
+    const r = await lunik(['run', 'hello'], { env: { PATH: bin }, timeoutMs: 200_000 });
+    assert.is(r.exitCode, 2, r.all.slice(-2000));
+    assert.match(r.stderr, /missing host tool: qemu-system-x86_64/);
+  }),
+);
+
+for (const s of [posix.t, hw.t])
+  s.after(async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGKILL');
+      await server;
+    }
+  });
+
+posix.t.run();
+hw.t.run();

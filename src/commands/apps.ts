@@ -8,6 +8,7 @@ import { printSummary, runStages } from '../core/runner.js';
 import type { Stage, StageResult } from '../core/stage.js';
 import { loadRecipe, parsePlatform, PLATFORMS, type Platform } from '../recipe/recipe.js';
 import { parsePortForward } from '../run/passt.js';
+import { requireTools } from '../core/tools.js';
 import { runPosix } from '../run/posix.js';
 import { megabytes, runQemu } from '../run/qemu.js';
 import { appTarget, toolchainTarget } from '../stages/pipeline.js';
@@ -91,6 +92,7 @@ export const run: Command = {
     const onServing = (url: string) => process.stderr.write(`lunik: serving on ${url}\n`);
     if (platform === 'hw') {
       if (values.tap) throw badInput('run', '--tap is for --platform posix', 'leave it out: on hw, QEMU\'s user network with -p forwards is used');
+      await requireTools('run', ['qemu-system-x86_64']); // before a build that would be wasted
       const res = await runTarget(await appTarget(app, platform), g, g.verbose);
       const image = path.join(res.out, 'bin', app.recipe.name);
       const { accel, reason } = await resolveAccel(accelChoice, (l) => g.verbose && process.stderr.write(`${l}\n`));
@@ -99,7 +101,7 @@ export const run: Command = {
       const settings = [`mem=${mem.kernelMiB}M`];
       if (app.recipe.network || forwards.length) settings.push('net=if:eth0');
       if (disk && app.recipe.disk) settings.push(`disk=/dev/vda:${app.recipe.disk.mount}:${app.recipe.disk.fstype ?? 'ext4'}`);
-      if (g.verbose) settings.push('verbose=1');
+      settings.push('verbose=1'); // the machine's console shows the kernel's boot log
       const argv = args ?? app.recipe.cmdline.slice(1);
       return runQemu({
         image,
