@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import path from 'node:path';
-import { ROOT, lunik, withTimeout } from './helpers.js';
+import { execa } from 'execa';
+import { LUNIK, ROOT, lunik, withTimeout } from './helpers.js';
 
 const FIXTURES = { LUNIK_APPS: path.join(ROOT, 'test/fixtures/apps') };
 
@@ -39,6 +40,31 @@ test(
     assert.is(r.exitCode, 2, r.all);
     assert.match(r.stderr, /run: error: --mem 4M is too little memory for hello/);
     assert.match(r.stderr, /fix: give at least --mem \d+M/);
+  }),
+);
+
+test(
+  '--gdb starts QEMU stopped with its gdb stub and prints the gdb command; gdb attaches and the guest runs to its end',
+  withTimeout(5 * 60_000, async () => {
+    const run = execa(process.execPath, [LUNIK, 'run', 'hello', '--gdb', '--', '9'], { reject: false, all: true, env: { CI: '1' } });
+    let out = '';
+    run.all!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      const t0 = Date.now();
+      let m: RegExpExecArray | null = null;
+      while (!(m = /QEMU waits for gdb: (gdb (\S+) -ex 'target remote ([\d.]+:\d+)')/.exec(out))) {
+        if (run.exitCode !== null || Date.now() - t0 > 240_000) assert.unreachable(`no gdb line:\n${out.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.not.match(out, /hello from Linux/, 'the guest ran before gdb attached');
+      const gdb = await execa('gdb', ['-q', '-batch', '-ex', `target remote ${m[3]}`, '-ex', 'info symbol hw_pvh_start', '-ex', 'continue', m[2]], { reject: false, all: true, timeout: 120_000 });
+      assert.match(String(gdb.all), /hw_pvh_start in section/, 'gdb knows the image symbols');
+      const r = await run;
+      assert.is(r.exitCode, 9, out.slice(-2000));
+      assert.match(out, /^hello: exiting with status 9\r?$/m);
+    } finally {
+      if (run.exitCode === null) run.kill('SIGKILL');
+    }
   }),
 );
 

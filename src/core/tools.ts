@@ -133,6 +133,7 @@ export const TOOLS: ToolSpec[] = [
   bin('autoreconf', ['--version'], 'autoconf', 'the configure-based test project (test/fixtures/autoconf-app)'),
   bin('strace', ['-V'], 'strace', 'tests that check what an app asks of the host'),
   bin('cmake', ['--version'], 'cmake', 'the CMake test project (test/fixtures/cmake-app)'),
+  bin('gdb', ['--version'], 'gdb', 'debugging hw images (lunik run --gdb) and its test'),
   bin('nginx', ['-v'], 'nginx', 'the host baseline of lunik bench nginx', /nginx\/(\S+)/),
   {
     name: LINUX_SOURCE_PKG,
