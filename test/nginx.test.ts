@@ -124,7 +124,19 @@ function nginxSuite(platform: 'posix' | 'hw') {
     }),
   );
 
-  return { t };
+  /** The stop test, registered after a platform's own tests (they need the server). */
+  const stop = () =>
+    t(
+      `stopping lunik run stops ${platform === 'posix' ? 'nginx and passt' : 'QEMU'}`,
+      withTimeout(30_000, async () => {
+        const kids = (await execa('pgrep', ['-P', String(server!.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
+        server!.kill('SIGINT');
+        await server;
+        for (const k of kids) assert.not.ok(await fs.access(`/proc/${k}`).then(() => true, () => false), `process ${k} still runs`);
+        assert.match(output, /\] "GET \/ HTTP\/1\.1" 200 612 /, 'nginx logs to stdout');
+      }),
+    );
+  return { t, stop };
 }
 
 const posix = nginxSuite('posix');
@@ -149,16 +161,6 @@ posix.t(
   }),
 );
 
-posix.t(
-  'stopping lunik run stops nginx and passt',
-  withTimeout(30_000, async () => {
-    const kids = (await execa('pgrep', ['-P', String(server!.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
-    server!.kill('SIGINT');
-    await server;
-    for (const k of kids) assert.not.ok(await fs.access(`/proc/${k}`).then(() => true, () => false), `process ${k} still runs`);
-    assert.match(output, /\] "GET \/ HTTP\/1\.1" 200 612 /, 'nginx logs to stdout');
-  }),
-);
 
 posix.t(
   '--tap NAME (root): lunik makes the TAP device, nginx answers at its own address, the device goes at exit',
@@ -202,22 +204,14 @@ posix.t(
   }),
 );
 
+posix.stop();
+
 const hw = nginxSuite('hw');
 hw.t(
   'the console shows the Linux 6.12 boot log',
   withTimeout(10_000, async () => {
     assert.match(output, /^Linux version 6\.12\.\d+/m);
     assert.match(output, /^pci 0000:00:\S+ \[1af4:/m); // QEMU's virtio devices, found by Linux's PCI core
-  }),
-);
-hw.t(
-  'stopping lunik run stops QEMU',
-  withTimeout(30_000, async () => {
-    const kids = (await execa('pgrep', ['-P', String(server!.pid)], { reject: false })).stdout.split('\n').filter(Boolean);
-    server!.kill('SIGINT');
-    await server;
-    for (const k of kids) assert.not.ok(await fs.access(`/proc/${k}`).then(() => true, () => false), `process ${k} still runs`);
-    assert.match(output, /\] "GET \/ HTTP\/1\.1" 200 612 /, 'nginx logs to stdout');
   }),
 );
 
@@ -245,6 +239,8 @@ hw.t(
     assert.match(r.stderr, /missing host tool: qemu-system-x86_64/);
   }),
 );
+
+hw.stop();
 
 for (const s of [posix.t, hw.t])
   s.after(async () => {
