@@ -143,14 +143,18 @@ test(
 
 test(
   "SIGINT to lunik while a stage runs ends the stage's process group and fails it as interrupted",
-  withTimeout(60_000, async () => {
+  withTimeout(120_000, async () => {
     const { dir, cache } = await setup();
     const pidFile = path.join(dir, 'child.pid');
-    const p = execa(TSX, [DRIVER, dir, cache, '--group'], { timeout: 50_000, reject: false, all: true, env: { LUNIK_TOY_PIDFILE: pidFile } });
+    const p = execa(TSX, [DRIVER, dir, cache, '--group'], { timeout: 110_000, reject: false, all: true, env: { LUNIK_TOY_PIDFILE: pidFile } });
     let out = '';
     p.all!.on('data', (d: Buffer) => (out += d.toString()));
     const t0 = Date.now();
-    while (!/started/.test(out) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    // the command wrote its child's pid, then "started"
+    while (!/started/.test(out)) {
+      if (p.exitCode !== null || Date.now() - t0 > 90_000) assert.unreachable(`the stage command did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const pid = Number(await fs.readFile(pidFile, 'utf8'));
     // tsx runs the driver in a child process of its own: signal that process, as a kill would
     const driver = (await execa('pgrep', ['-f', `toy-graph.ts ${dir}`], { reject: false })).stdout.split('\n').filter(Boolean).map(Number);
