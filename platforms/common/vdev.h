@@ -141,6 +141,80 @@ int lunik_vdev_net_init(struct vdev_net *n, const struct lhc_net_backend *be,
 /* Stops the threads (poll_hup) and frees the transport. */
 void lunik_vdev_net_fini(struct vdev_net *n);
 
+/* ---- device slots: windows, lines, the announcement (vdev_slots.c) -- */
+
+/*
+ * Slot i is the window LHC_IOMEM_BASE + i * VDEV_WINDOW_SIZE and the
+ * interrupt line i + 2 (lines 2..LHC_IRQ_MAX). A platform keeps one
+ * struct vdev_slots, implements lhc_vdev_blk_create, lhc_vdev_net_create,
+ * lhc_vdev_destroy and lhc_iomem_access by calling the functions below on
+ * it, and supplies in ops what differs between platforms.
+ */
+#define VDEV_NSLOTS (LHC_IRQ_MAX - 1)
+
+struct vdev_slots;
+
+/* A device: what the public struct lhc_vdev handle points to. */
+struct lhc_vdev {
+	int is_net;
+	union {
+		struct vdev_blk blk;
+		struct vdev_net net;
+	};
+	struct vdev_slots *owner;
+	int slot;
+	int ready; /* set under the table lock once the device is initialised */
+	void *host; /* the platform's (a host file or link), freed by ops->destroyed */
+};
+
+struct vdev_slots_ops {
+	/* Zeroed memory for a struct lhc_vdev, or 0; and giving it back. */
+	void *(*alloc)(size_t size);
+	void (*free)(void *p, size_t size);
+	/* The table lock, or both 0 where nothing runs in parallel (one CPU,
+	 * cooperative threads). Held around table updates and lookups (and
+	 * ops->alloc), never around a device access, raise or destroyed. */
+	void (*lock)(void);
+	void (*unlock)(void);
+	/* Raise interrupt line irq (from lhc_iomem_access, with no lock held,
+	 * and from a virtio-net device's threads). */
+	void (*raise)(int irq);
+	/* Optional: the device's threads have stopped; free what the platform
+	 * hung on v->host. Called by lunik_vdev_slots_destroy before v goes. */
+	void (*destroyed)(struct lhc_vdev *v);
+};
+
+struct vdev_slots {
+	const struct vdev_slots_ops *ops;
+	/* a device, a reserved line (never ready) or 0 */
+	struct lhc_vdev *slot[VDEV_NSLOTS];
+};
+
+/* lhc_vdev_net_create / lhc_vdev_blk_create in the lowest free slot:
+ * that function's contract (LHC_EAGAIN when no slot is left). A blk
+ * device's serial is "lhc-<window base in hex>". */
+int lunik_vdev_slots_net_create(struct vdev_slots *s,
+				const struct lhc_net_backend *be, void *ctx,
+				struct lhc_vdev **ret, struct lhc_vdev_info *info);
+int lunik_vdev_slots_blk_create(struct vdev_slots *s,
+				const struct lhc_blk_backend *be, void *ctx,
+				struct lhc_vdev **ret, struct lhc_vdev_info *info);
+/* lhc_vdev_destroy: the window stops answering, the device stops, then
+ * its slot is free again. */
+void lunik_vdev_slots_destroy(struct vdev_slots *s, struct lhc_vdev *v);
+/* lhc_iomem_access for the device windows. */
+int lunik_vdev_slots_access(struct vdev_slots *s, uint64_t addr, void *val,
+			    int size, int write);
+/* Hold an interrupt line no device may get (the highest free slot's;
+ * LHC_EAGAIN when all are taken), and give it back. */
+int lunik_vdev_slots_line_reserve(struct vdev_slots *s, int *irq);
+void lunik_vdev_slots_line_release(struct vdev_slots *s, int irq);
+/* Write " virtio_mmio.device=SIZE@BASE:IRQ" for every ready device into
+ * buf (no NUL; the first without its space unless lead), each only when
+ * it fits in len; returns the length all need. */
+size_t lunik_vdev_slots_cmdline(struct vdev_slots *s, char *buf, size_t len,
+				int lead);
+
 /* Freestanding helpers (the compiler's builtins). */
 #define vdev_memcpy __builtin_memcpy
 #define vdev_memset __builtin_memset

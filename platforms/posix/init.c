@@ -114,26 +114,28 @@ int lhc_getparam(const char *name, char *buf, size_t len)
 	if (strcmp(name, "cmdline") == 0) {
 		/* The process's stand-in for a boot loader's command line. */
 		const char *v = getenv("LUNIK_CMDLINE");
-		size_t n, d;
+		size_t n, d, k;
 		char *all;
 		int err;
 
 		/* ... plus the devices created so far (LHC_CAP_VDEV). */
 		v = v ? v : "";
-		d = posix_vdev_cmdline(NULL, 0);
+		n = strlen(v);
+		d = posix_vdev_cmdline(NULL, 0, n > 0);
 		if (!d)
 			return copy_param(v, buf, len);
-		n = strlen(v);
 		all = malloc(n + d + 1);
 		if (!all)
 			return LHC_ERANGE;
-		memcpy(all, v, n + 1);
+		memcpy(all, v, n);
 		/* devices may have come meanwhile: only a complete list is used */
-		if (posix_vdev_cmdline(all + n, d + 1) > d) {
+		k = posix_vdev_cmdline(all + n, d, n > 0);
+		if (k > d) {
 			free(all);
 			return LHC_ERANGE;
 		}
-		err = copy_param(n ? all : all + 1, buf, len);
+		all[n + k] = 0;
+		err = copy_param(all, buf, len);
 		free(all);
 		return err;
 	}

@@ -28,9 +28,10 @@ extern const struct lhc_upcalls *posix_upcalls;
 int posix_timer_start(void);
 void posix_timer_stop(void);
 
-/* vdev.c: append the devices' "virtio_mmio.device=" arguments to buf
- * (when they fit in len) and return the length they need. */
-size_t posix_vdev_cmdline(char *buf, size_t len);
+/* vdev.c: write " virtio_mmio.device=SIZE@BASE:IRQ" for every live device
+ * into buf (no NUL; the first without its space unless lead) when it fits
+ * in len; returns the length it needs. */
+size_t posix_vdev_cmdline(char *buf, size_t len, int lead);
 
 /* vdev.c: hold an interrupt line no device may get (LHC_EAGAIN when all
  * are taken), and give it back. */
