@@ -29,7 +29,7 @@ test(
   withTimeout(120_000, async () => {
     const r = await execa('npx', ['lunik', 'doctor'], { cwd: ROOT, reject: false });
     assert.is(r.exitCode, 0, r.stdout + r.stderr);
-    for (const t of ['gcc', 'make', 'flex', 'bison', 'bc', 'perl', 'libelf', 'xz', 'cpio', 'mkfs.vfat', 'mcopy', 'mkfs.ext4', 'sfdisk', 'qemu-system-x86_64', 'passt', 'wrk', 'autoreconf', 'strace', 'cmake', 'gdb', 'nginx', 'linux-source-6.12', 'deb-src'])
+    for (const t of ['gcc', 'make', 'flex', 'bison', 'bc', 'perl', 'libelf', 'xz', 'cpio', 'mkfs.vfat', 'mcopy', 'mkfs.ext4', 'sfdisk', 'qemu-system-x86_64', 'passt', 'wrk', 'autoreconf', 'strace', 'cmake', 'gdb', 'ip', 'nginx', 'linux-source-6.12', 'deb-src'])
       assert.match(r.stdout, new RegExp(`^ok\\s+${t.replace(/[.]/g, '\\.')}\\s+\\S`, 'm'), `line for ${t}`);
     assert.match(r.stdout, /^ok\s+accel auto\s+(kvm|tcg) — /m);
     assert.match(r.stdout, /linux-source-6\.12\s+6\.12\.\d+/);

@@ -43,9 +43,10 @@ async function waitServing(port: number, server: ResultPromise, what: string, ti
   }
 }
 
-/** requests/s from one wrk run: 1 thread, 10 connections, 10 s. */
-async function wrk(port: number, seconds: number, host = '127.0.0.1'): Promise<number> {
-  const r = await execa('wrk', ['-t1', '-c10', `-d${seconds}s`, `http://${host}:${port}/`], { reject: false, all: true, timeout: (seconds + 30) * 1000 });
+/** requests/s from one wrk run: 1 thread, 10 connections, 10 s (inside network namespace netns when given). */
+export async function wrk(port: number, seconds: number, host = '127.0.0.1', netns?: string): Promise<number> {
+  const args = ['-t1', '-c10', `-d${seconds}s`, `http://${host}:${port}/`];
+  const r = await execa(netns ? 'ip' : 'wrk', netns ? ['netns', 'exec', netns, 'wrk', ...args] : args, { reject: false, all: true, timeout: (seconds + 30) * 1000 });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(String(r.stdout));
   if (r.exitCode !== 0 || !rps) throw new LunikError({ where: 'bench', message: `wrk failed (exit ${r.exitCode})`, context: String(r.all).split('\n').slice(-6) });
   if (/Socket errors|Non-2xx/.test(String(r.stdout))) throw new LunikError({ where: 'bench', message: 'wrk saw failed requests', context: String(r.stdout).split('\n') });

@@ -10,6 +10,7 @@ import { makeReporter } from '../core/progress.js';
 import { runStages } from '../core/runner.js';
 import { suggest } from '../recipe/recipe.js';
 import { DEFAULT_FRAGMENTS, kernelStage, resolveFragments } from '../stages/kernel.js';
+import { benchBoot, benchNginxHw, DEFAULT_GUEST_MEM } from './bench-hw.js';
 import { benchNginx } from './bench-nginx.js';
 import { fsToolPath } from './fs.js';
 import type { Command, Globals } from './command.js';
@@ -160,27 +161,35 @@ async function linkFigures(runs: number, g: Globals, dir: string): Promise<{ lin
   return { link_mibs: median(link), host_loopback_mibs: median(loop) };
 }
 
-const SUBJECTS = ['kernel', 'devices', 'nginx'];
+const SUBJECTS = ['kernel', 'devices', 'nginx', 'boot'];
+const NGINX_PLATFORMS = ['posix', 'hw'];
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'measure speed and size against a baseline in the same run (kernel, devices, nginx)',
-  usage: 'lunik bench kernel|devices|nginx [--platform posix] [--runs N] [--json]',
+  summary: 'measure speed and size against a baseline in the same run (kernel, devices, nginx, boot)',
+  usage: 'lunik bench kernel|devices|nginx|boot [--platform posix|hw] [--runs N] [--mem M] [--json]',
   options: {
-    runs: { type: 'string', valueName: 'N', description: 'repeat and report medians (default 3)' },
+    runs: { type: 'string', valueName: 'N', description: 'repeat and report medians (default 5 for boot, 3 otherwise)' },
     json: { type: 'boolean', description: 'print the figures as JSON' },
-    platform: { type: 'string', valueName: 'P', description: 'nginx: the platform to measure (posix)' },
+    platform: { type: 'string', valueName: 'P', description: 'nginx: the platform to measure (posix, or hw against a Linux VM)' },
+    mem: { type: 'string', valueName: 'M', description: `boot, nginx --platform hw: both guests' memory (default ${DEFAULT_GUEST_MEM})` },
   },
   positionals: { min: 1, max: 1, names: 'SUBJECT' },
   async run({ values, positionals }, g) {
     const subject = positionals[0];
-    const runs = Number(values.runs ?? 3);
+    const runs = Number(values.runs ?? (subject === 'boot' ? 5 : 3));
     if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw badInput('bench', `bad --runs "${values.runs}"`, 'give a whole number from 1 to 50');
+    const mem = values.mem as string | undefined;
+    const platform = values.platform as string | undefined;
+    if (mem !== undefined && !/^\d+[KMG]$/.test(mem)) throw badInput('bench', `bad memory size "${mem}"`, 'write it as a number with K, M or G, e.g. --mem 128M');
+    if (mem !== undefined && !(subject === 'boot' || (subject === 'nginx' && platform === 'hw'))) throw badInput('bench', '--mem is for bench boot and bench nginx --platform hw', 'leave it out');
+    if (platform !== undefined && subject !== 'nginx') throw badInput('bench', '--platform is for bench nginx', 'leave it out');
     if (subject === 'kernel') return benchKernel(runs, g, !!values.json);
     if (subject === 'devices') return benchDevices(runs, g, !!values.json);
+    if (subject === 'boot') return benchBoot(runs, g, !!values.json, mem);
     if (subject === 'nginx') {
-      const platform = (values.platform as string | undefined) ?? 'posix';
-      if (platform !== 'posix') throw badInput('bench', `nginx cannot be measured on ${platform} in this version yet`, 'use --platform posix');
+      if (platform === 'hw') return benchNginxHw(runs, g, !!values.json, mem);
+      if (platform !== undefined && platform !== 'posix') throw badInput('bench', `nginx cannot be measured on ${platform} in this version yet${suggest(platform, NGINX_PLATFORMS)}`, 'use --platform posix or --platform hw');
       return benchNginx(runs, g, !!values.json);
     }
     throw badInput('bench', `unknown benchmark "${subject}"${suggest(subject, SUBJECTS)}`, `use one of: ${SUBJECTS.join(', ')}`);

@@ -134,6 +134,7 @@ export const TOOLS: ToolSpec[] = [
   bin('strace', ['-V'], 'strace', 'tests that check what an app asks of the host'),
   bin('cmake', ['--version'], 'cmake', 'the CMake test project (test/fixtures/cmake-app)'),
   bin('gdb', ['--version'], 'gdb', 'debugging hw images (lunik run --gdb) and its test'),
+  bin('ip', ['-V'], 'iproute2', 'TAP devices and network namespaces (lunik run --tap, lunik bench)', /iproute2-(\d+(?:\.\d+)+)/),
   bin('nginx', ['-v'], 'nginx', 'the host baseline of lunik bench nginx', /nginx\/(\S+)/),
   {
     name: LINUX_SOURCE_PKG,
