@@ -143,7 +143,7 @@ export function bakeStage(app: App, platform: string, build: Stage, rootfs: Stag
     verb: `linking ${recipe.name} for ${platform}`,
     deps: [build, rootfs, toolchain],
     inputs: () => ({ config: { platform, settings: recipeConfig(recipe) }, files: [path.join(repoRoot(), 'src/stages/app.ts')] }),
-    artefacts: [`bin/${recipe.name}`],
+    artefacts: platform === 'posix' ? [`bin/${recipe.name}`] : [`bin/${recipe.name}`, `bin/${recipe.name}.debug`],
     async run(ctx) {
       await fs.mkdir(path.join(ctx.out, 'bin'), { recursive: true });
       const out = path.join(ctx.out, 'bin', recipe.name);
@@ -157,6 +157,12 @@ export function bakeStage(app: App, platform: string, build: Stage, rootfs: Stag
         name: recipe.cmdline[0],
         exec: (file, args, env) => ctx.exec(file, args, { env }),
       });
+      if (platform !== 'posix') {
+        // an image is loaded whole by the boot loader: debug info goes to a
+        // file beside it, which gdb finds through the debug link
+        await ctx.exec('objcopy', ['--only-keep-debug', out, `${out}.debug`]);
+        await ctx.exec('objcopy', ['--strip-all', `--add-gnu-debuglink=${out}.debug`, out]);
+      }
       const st = await fs.stat(out);
       ctx.note(`${recipe.name} for ${platform}: ${(st.size / 1048576).toFixed(1)} MiB`);
     },
