@@ -71,7 +71,7 @@ export const run: Command = {
   options: {
     platform: platformOpt,
     publish: { type: 'string', short: 'p', multiple: true, valueName: 'HOST:GUEST', description: 'forward a host TCP port to the guest' },
-    mem: { type: 'string', valueName: 'M', description: "the kernel's memory, e.g. 64M (default: the recipe's)" },
+    mem: { type: 'string', valueName: 'M', description: "hw: the guest's memory; posix: the kernel's (e.g. 64M; default from the recipe)" },
     disk: { type: 'string', valueName: 'IMG', description: "an ext4 image attached as a disk, mounted where the recipe's \"disk\" says" },
     tap: { type: 'string', valueName: 'NAME', description: 'posix: a host TAP device instead of passt (made and removed by lunik when missing; root)' },
     gdb: { type: 'boolean', description: "hw: start QEMU's gdb stub (port 1234) and wait for gdb; prints the gdb command line" },
