@@ -150,8 +150,9 @@ test(
     let out = '';
     p.all!.on('data', (d: Buffer) => (out += d.toString()));
     const t0 = Date.now();
-    // the command wrote its child's pid, then "started"
-    while (!/started/.test(out)) {
+    // the command wrote its child's pid, then "started" (the reporter echoes
+    // the command line first, which says "started" too)
+    while (!/^group \| started$/m.test(out)) {
       if (p.exitCode !== null || Date.now() - t0 > 90_000) assert.unreachable(`the stage command did not start:\n${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
