@@ -79,7 +79,7 @@ async function buildLunikLib(ctx: StageContext, sysroot: string, kernel: string)
     const members = [path.join(kernel, 'lib/lkl.o')];
     const sources = [
       ...(await fs.readdir(path.join(repoRoot(), 'liblkl'))).filter((n) => n.endsWith('.c')).sort().map((n) => path.join(repoRoot(), 'liblkl', n)),
-      path.join(repoRoot(), 'toolchain/runtime/start.c'),
+      ...(await fs.readdir(path.join(repoRoot(), 'toolchain/runtime'))).filter((n) => n.endsWith('.c')).sort().map((n) => path.join(repoRoot(), 'toolchain/runtime', n)),
     ];
     for (const src of sources) {
       const o = path.join(build, `${path.basename(path.dirname(src))}-${path.basename(src, '.c')}.o`);
