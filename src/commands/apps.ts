@@ -10,7 +10,7 @@ import { loadRecipe, parsePlatform, PLATFORMS, type Platform } from '../recipe/r
 import { parsePortForward } from '../run/passt.js';
 import { requireTools } from '../core/tools.js';
 import { runPosix } from '../run/posix.js';
-import { megabytes, runQemu } from '../run/qemu.js';
+import { hwAppend, megabytes, runQemu } from '../run/qemu.js';
 import { appTarget, toolchainTarget } from '../stages/pipeline.js';
 import { TOOLCHAIN_PLATFORMS } from '../stages/toolchain.js';
 import type { Command, Globals } from './command.js';
@@ -98,20 +98,16 @@ export const run: Command = {
       const { accel, reason } = await resolveAccel(accelChoice, (l) => g.verbose && process.stderr.write(`${l}\n`));
       if (g.verbose) process.stderr.write(`lunik: accelerator ${accel} (${reason})\n`);
       const mem = hwMemory(app.recipe.memory, values.mem as string | undefined, fs.statSync(image).size, app.recipe.name);
-      const settings = [`mem=${mem.kernelMiB}M`];
-      if (app.recipe.network || forwards.length) settings.push('net=if:eth0');
-      if (disk && app.recipe.disk) settings.push(`disk=/dev/vda:${app.recipe.disk.mount}:${app.recipe.disk.fstype ?? 'ext4'}`);
-      settings.push('verbose=1'); // the machine's console shows the kernel's boot log
-      const argv = args ?? app.recipe.cmdline.slice(1);
+      const network = !!app.recipe.network || forwards.length > 0;
       return runQemu({
         image,
         memMiB: mem.guestMiB,
         accel,
         forwards,
-        network: !!app.recipe.network || forwards.length > 0,
+        network,
         disk: disk ? path.resolve(disk) : undefined,
         gdbPort: values.gdb ? 1234 : undefined,
-        append: [...settings, '--', ...argv].join(' '),
+        append: hwAppend({ kernelMiB: mem.kernelMiB, network, disk: disk ? app.recipe.disk : undefined, argv: args ?? app.recipe.cmdline.slice(1) }),
         onServing,
       });
     }

@@ -30,7 +30,7 @@ import { runStages } from '../core/runner.js';
 import { requireTools, toolVersion } from '../core/tools.js';
 import { loadRecipe } from '../recipe/recipe.js';
 import { freeLocalPort } from '../run/passt.js';
-import { megabytes, qemuRunArgs } from '../run/qemu.js';
+import { hwAppend, megabytes, qemuRunArgs } from '../run/qemu.js';
 import type { App } from '../stages/app.js';
 import { appTarget } from '../stages/pipeline.js';
 import { vmBaselineStage, type VmBaselineInfo } from '../stages/vm-baseline.js';
@@ -104,7 +104,7 @@ function unikernel(b: Built): Guest {
     label: 'the unikernel',
     args(memMiB, net, kernelMiB) {
       const kernel = kernelMiB ?? hwMemory(recipe.memory, `${memMiB}M`, b.imageBytes, recipe.name).kernelMiB;
-      const append = [`mem=${kernel}M`, 'net=if:eth0', 'verbose=1', '--', ...recipe.cmdline.slice(1)].join(' ');
+      const append = hwAppend({ kernelMiB: kernel, network: true, argv: recipe.cmdline.slice(1) });
       const user = net.kind === 'user';
       const args = qemuRunArgs({ image: b.image, memMiB, accel: ACCEL, forwards: user ? [{ host: net.port, guest: 80 }] : [], network: user, append });
       return net.kind === 'tap' ? [...args, ...tapArgs(net.ifname)] : args;

@@ -27,6 +27,19 @@ export interface QemuRunOptions {
   onServing?: (url: string) => void;
 }
 
+/**
+ * The command line an app's hw image boots with (platforms/hw/app.c): the
+ * runtime's settings, "--", then the app's arguments. The machine's console
+ * always shows the kernel's boot log.
+ */
+export function hwAppend(o: { kernelMiB: number; network: boolean; disk?: { mount: string; fstype?: string }; argv: string[] }): string {
+  const settings = [`mem=${o.kernelMiB}M`];
+  if (o.network) settings.push('net=if:eth0');
+  if (o.disk) settings.push(`disk=/dev/vda:${o.disk.mount}:${o.disk.fstype ?? 'ext4'}`);
+  settings.push('verbose=1');
+  return [...settings, '--', ...o.argv].join(' ');
+}
+
 /** Megabytes in a size such as 64M. */
 export function megabytes(size: string, where = 'run'): number {
   const m = /^(\d+)([KMG])$/.exec(size);
