@@ -82,7 +82,7 @@ export const run: Command = {
     const platform = parsePlatform(values.platform as string | undefined, 'run');
     const forwards = ((values.publish as string[] | undefined) ?? []).map((p) => parsePortForward(p, 'run'));
     const mem = values.mem as string | undefined;
-    if (mem !== undefined && !/^\d+[KMG]$/.test(mem)) throw badInput('run', `bad memory size "${mem}"`, 'write it as a number with K, M or G, e.g. --mem 64M');
+    if (mem !== undefined) megabytes(mem, 'run'); // checks it
     const app = loadRecipe(positionals[0], 'run');
     const disk = values.disk as string | undefined;
     if (disk !== undefined && !app.recipe.disk) throw badInput('run', `${app.recipe.name} takes no disk (its recipe has no "disk")`, 'leave out --disk');

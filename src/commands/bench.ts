@@ -11,6 +11,7 @@ import { runStages } from '../core/runner.js';
 import { suggest } from '../recipe/recipe.js';
 import { DEFAULT_FRAGMENTS, kernelStage, resolveFragments } from '../stages/kernel.js';
 import { benchBoot, benchNginxHw, DEFAULT_GUEST_MEM } from './bench-hw.js';
+import { megabytes } from '../run/qemu.js';
 import { benchNginx } from './bench-nginx.js';
 import { fsToolPath } from './fs.js';
 import type { Command, Globals } from './command.js';
@@ -181,7 +182,7 @@ export const bench: Command = {
     if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw badInput('bench', `bad --runs "${values.runs}"`, 'give a whole number from 1 to 50');
     const mem = values.mem as string | undefined;
     const platform = values.platform as string | undefined;
-    if (mem !== undefined && !/^\d+[KMG]$/.test(mem)) throw badInput('bench', `bad memory size "${mem}"`, 'write it as a number with K, M or G, e.g. --mem 128M');
+    if (mem !== undefined) megabytes(mem, 'bench'); // checks it
     if (mem !== undefined && !(subject === 'boot' || (subject === 'nginx' && platform === 'hw'))) throw badInput('bench', '--mem is for bench boot and bench nginx --platform hw', 'leave it out');
     if (platform !== undefined && subject !== 'nginx') throw badInput('bench', '--platform is for bench nginx', 'leave it out');
     if (subject === 'kernel') return benchKernel(runs, g, !!values.json);
