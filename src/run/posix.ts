@@ -108,44 +108,46 @@ async function openTap(name: string, recipe: Recipe): Promise<() => Promise<void
 
 async function runWith(o: PosixRunOptions, diskFd: number | undefined): Promise<number> {
   if (o.tap && o.forwards.length) throw badInput('run', '-p forwards ports through passt, and --tap replaces passt', `leave out -p: with --tap the app is reached at its own address (${o.recipe.network?.mode === 'static' ? o.recipe.network.address.split('/')[0] : 'see its recipe'})`);
-  const removeTap = o.tap ? await openTap(o.tap, o.recipe) : undefined;
-  const wantNet = !o.tap && (o.forwards.length > 0 || !!o.recipe.network);
-  const passt = wantNet ? await startPasst({ forwards: o.forwards, where: 'run' }).catch(async (e) => {
-    await removeTap?.();
-    throw e;
-  }) : undefined;
+  // Signals are taken from the start: one that comes while the network is
+  // being set up stops the run there (cleaning up), not half-way.
+  let child: ReturnType<typeof spawn> | undefined;
+  let stopped: NodeJS.Signals | undefined;
+  const onTerm = () => (child ? child.kill('SIGTERM') : (stopped = 'SIGTERM'));
+  const onInt = () => (child ? child.kill('SIGINT') : (stopped = 'SIGINT'));
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  let removeTap: (() => Promise<void>) | undefined;
+  let passt: Passt | undefined;
   try {
+    removeTap = o.tap ? await openTap(o.tap, o.recipe) : undefined;
+    const wantNet = !o.tap && (o.forwards.length > 0 || !!o.recipe.network);
+    passt = wantNet && !stopped ? await startPasst({ forwards: o.forwards, where: 'run' }) : undefined;
+    if (stopped) return 128 + (os.constants.signals[stopped] ?? 0);
     const argv = [o.recipe.cmdline[0], ...(o.args ?? o.recipe.cmdline.slice(1))];
     const disk = diskFd !== undefined && o.recipe.disk ? { fd: 3, mount: o.recipe.disk.mount, fstype: o.recipe.disk.fstype ?? 'ext4' } : undefined;
-    const child = spawn(o.binary, argv.slice(1), {
+    child = spawn(o.binary, argv.slice(1), {
       argv0: argv[0],
       stdio: diskFd !== undefined ? ['inherit', 'inherit', 'inherit', diskFd] : 'inherit',
       env: { ...process.env, ...(o.recipe.env ?? {}), ...(o.env ?? {}), LUNIK_CONFIG: runConfig({ mem: o.mem, verbose: o.verbose, passt, tap: o.tap, disk }) },
     } as Parameters<typeof spawn>[2]);
+    const proc = child;
     let done = false;
     const exited = new Promise<number>((resolve, reject) => {
-      child.once('error', (e) => reject(new LunikError({ where: 'run', message: `cannot start ${o.binary}: ${e.message}`, fix: 'rebuild it: lunik build ' + o.recipe.name + ' --platform posix' })));
-      child.once('exit', (code, signal) => {
+      proc.once('error', (e) => reject(new LunikError({ where: 'run', message: `cannot start ${o.binary}: ${e.message}`, fix: 'rebuild it: lunik build ' + o.recipe.name + ' --platform posix' })));
+      proc.once('exit', (code, signal) => {
         done = true;
         resolve(code ?? 128 + (signal ? (os.constants.signals[signal] ?? 0) : 0));
       });
     });
     // Ctrl-C reaches the app through the terminal too; signals sent to lunik alone are passed on.
-    const onTerm = () => child.kill('SIGTERM');
-    const onInt = () => child.kill('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-    try {
-      if (o.onServing && o.forwards.length) {
-        const url = `http://localhost:${o.forwards[0].host}/`;
-        void waitHttp(url, () => done).then((ok) => ok && o.onServing!(url));
-      }
-      return await exited;
-    } finally {
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
+    if (o.onServing && o.forwards.length) {
+      const url = `http://localhost:${o.forwards[0].host}/`;
+      void waitHttp(url, () => done).then((ok) => ok && o.onServing!(url));
     }
+    return await exited;
   } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onInt);
     await passt?.stop();
     await removeTap?.();
   }
